@@ -1,0 +1,89 @@
+"""Configuration: defaults here, overridden by ``MATCHMAKER_*`` environment variables.
+
+The web app, the CLI and the scheduler all read the same settings, so a CLI command acts on the
+database that ``make run`` serves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from matchmaker.resources import project_root
+
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unusable; the message says which variable to fix."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the application. The README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHMAKER_", extra="ignore")
+
+    env: Literal["development", "production", "testing"] = "development"
+    secret_key: str = DEFAULT_SECRET_KEY
+    instance_path: Path = Field(default_factory=lambda: project_root() / "instance")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=5000, ge=1, le=65535)
+    base_url: str = ""
+    default_language: Literal["de", "en"] = "de"
+    page_size: int = Field(default=20, ge=5, le=200)
+    posting_default_validity_days: int = Field(default=56, ge=1, le=365)
+    posting_max_validity_days: int = Field(default=365, ge=1, le=366)
+    password_token_hours: int = Field(default=48, ge=1, le=24 * 14)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    mail_backend: Literal["smtp", "file", "console"] = "file"
+    mail_from: str = "Matchmaker <matchmaker@localhost>"
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    match_threshold: float = Field(default=0.25, ge=0.0, le=1.0)
+    match_candidates: int = Field(default=20, ge=1, le=200)
+    thesaurus_path: Path = Field(default_factory=lambda: project_root() / "data" / "thesaurus")
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _derive(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.instance_path / 'matchmaker.sqlite3'}"
+        if not self.base_url:
+            self.base_url = f"http://{self.host}:{self.port}"
+        self.base_url = self.base_url.rstrip("/")
+        if self.posting_default_validity_days > self.posting_max_validity_days:
+            raise ValueError("posting_default_validity_days exceeds posting_max_validity_days")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def check_production_ready(self) -> None:
+        """Refuse to run production with settings that are only safe on a developer's laptop."""
+        if not self.is_production:
+            return
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            raise ConfigError(
+                "MATCHMAKER_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if self.mail_backend != "smtp":
+            raise ConfigError("MATCHMAKER_MAIL_BACKEND must be 'smtp' in production.")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment, apply explicit overrides (used by tests) and validate."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"Invalid configuration: {exc}") from exc

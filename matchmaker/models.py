@@ -1,0 +1,316 @@
+"""Database tables (SQLModel).
+
+Enumerations are stored as short strings guarded by CHECK constraints, so that adding a value is
+a small migration on every backend. Timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text
+from sqlmodel import Field, Relationship, SQLModel
+
+from matchmaker.db import UTCDateTime, utcnow
+
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class StrEnum(str, enum.Enum):
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [member.value for member in cls]
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class CompanyStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+class PostingKind(StrEnum):
+    NEED = "need"
+    OFFER = "offer"
+
+
+class PostingStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    FULFILLED = "fulfilled"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class Language(StrEnum):
+    DE = "de"
+    EN = "en"
+
+
+class Unit(StrEnum):
+    PIECE = "piece"
+    KG = "kg"
+    T = "t"
+    M = "m"
+    M2 = "m2"
+    M3 = "m3"
+    L = "l"
+    PALLET = "pallet"
+    PALLET_SPACE = "pallet_space"
+    HOUR = "hour"
+    SHIFT = "shift"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    PERSON = "person"
+    LOT = "lot"
+
+
+class TokenPurpose(StrEnum):
+    RESET = "reset"
+    SET = "set"
+
+
+def _check_in(column: str, enum_cls: type[StrEnum], name: str) -> CheckConstraint:
+    values = ", ".join(f"'{v}'" for v in enum_cls.values())
+    return CheckConstraint(f"{column} IN ({values})", name=name)
+
+
+def _timestamp(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
+
+
+def _fk(target: str, *, ondelete: str, nullable: bool, index: bool = True) -> Any:
+    """A foreign-key column with an explicit ON DELETE rule (SQLModel's shorthand lacks it)."""
+    return Field(
+        default=None,
+        sa_column_args=[ForeignKey(target, ondelete=ondelete)],
+        sa_type=Integer,
+        nullable=nullable,
+        index=index,
+    )
+
+
+class NetworkManager(SQLModel, table=True):
+    """A manager's responsibility for a network."""
+
+    __tablename__: ClassVar[str] = "network_manager"  # type: ignore[misc]
+
+    network_id: int = Field(foreign_key="network.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+
+
+class CompanyNetwork(SQLModel, table=True):
+    """A company's membership in a network."""
+
+    __tablename__: ClassVar[str] = "company_network"  # type: ignore[misc]
+
+    company_id: int = Field(foreign_key="company.id", primary_key=True, ondelete="CASCADE")
+    network_id: int = Field(foreign_key="network.id", primary_key=True, ondelete="RESTRICT")
+
+
+class Network(SQLModel, table=True):
+    __tablename__: ClassVar[str] = "network"  # type: ignore[misc]
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=160)
+    region: str = Field(default="", max_length=120)
+    description: str = Field(default="", sa_type=Text)
+    active: bool = True
+    created_at: datetime = _timestamp()
+
+    managers: list[User] = Relationship(
+        back_populates="managed_networks", link_model=NetworkManager
+    )
+    companies: list[Company] = Relationship(back_populates="networks", link_model=CompanyNetwork)
+
+
+class Company(SQLModel, table=True):
+    __tablename__: ClassVar[str] = "company"  # type: ignore[misc]
+    __table_args__ = (_check_in("status", CompanyStatus, "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=160, index=True)
+    address: str = Field(default="", max_length=200)
+    postal_code: str = Field(max_length=5)
+    city: str = Field(max_length=100)
+    website: str = Field(default="", max_length=300)
+    profile: str = Field(default="", sa_type=Text)
+    status: str = Field(default=CompanyStatus.PENDING.value, max_length=12, index=True)
+    contact_email: str = Field(max_length=254)
+    contact_name: str = Field(default="", max_length=120)
+    contact_phone: str = Field(default="", max_length=40)
+    review_note: str = Field(default="", sa_type=Text)
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    networks: list[Network] = Relationship(back_populates="companies", link_model=CompanyNetwork)
+    members: list[User] = Relationship(
+        back_populates="company",
+        sa_relationship_kwargs={"foreign_keys": "User.company_id"},
+    )
+    postings: list[Posting] = Relationship(back_populates="company")
+
+
+class User(SQLModel, table=True):
+    __tablename__: ClassVar[str] = "user_account"  # type: ignore[misc]
+    __table_args__ = (
+        _check_in("role", Role, "role"),
+        _check_in("language", Language, "language"),
+        CheckConstraint(
+            "(role = 'member' AND company_id IS NOT NULL) OR (role <> 'member')",
+            name="member_company",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=120)
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(default=Role.MEMBER.value, max_length=10)
+    company_id: int | None = _fk("company.id", ondelete="CASCADE", nullable=True)
+    active: bool = True
+    language: str = Field(default=Language.DE.value, max_length=2)
+    session_version: int = 0
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _timestamp()
+
+    company: Company | None = Relationship(
+        back_populates="members",
+        sa_relationship_kwargs={"foreign_keys": "User.company_id"},
+    )
+    managed_networks: list[Network] = Relationship(
+        back_populates="managers", link_model=NetworkManager
+    )
+
+
+class Category(SQLModel, table=True):
+    """A node of the managed posting taxonomy."""
+
+    __tablename__: ClassVar[str] = "category"  # type: ignore[misc]
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=40, unique=True)
+    name_de: str = Field(max_length=80)
+    name_en: str = Field(max_length=80)
+    description_de: str = Field(default="", max_length=500)
+    description_en: str = Field(default="", max_length=500)
+    sort_order: int = 0
+    active: bool = True
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_de
+
+
+class Posting(SQLModel, table=True):
+    """A need or an offer of one company."""
+
+    __tablename__: ClassVar[str] = "posting"  # type: ignore[misc]
+    __table_args__ = (
+        _check_in("kind", PostingKind, "kind"),
+        _check_in("status", PostingStatus, "status"),
+        _check_in("language", Language, "language"),
+        CheckConstraint(
+            "available_from IS NULL OR available_until IS NULL OR available_from <= available_until",
+            name="window",
+        ),
+        CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity"),
+        CheckConstraint(
+            "radius_km IS NULL OR (radius_km >= 1 AND radius_km <= 1000)", name="radius"
+        ),
+        Index("ix_posting_status_kind", "status", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=5)
+    title: str = Field(max_length=120)
+    description: str = Field(default="", sa_type=Text)
+    category_id: int = Field(foreign_key="category.id", index=True, ondelete="RESTRICT")
+    quantity: float | None = None
+    unit: str | None = Field(default=None, max_length=20)
+    postal_code: str = Field(max_length=5, index=True)
+    radius_km: int | None = None
+    available_from: date | None = None
+    available_until: date | None = None
+    valid_until: date = Field(index=True)
+    status: str = Field(default=PostingStatus.DRAFT.value, max_length=10)
+    language: str = Field(default=Language.DE.value, max_length=2)
+    search_text: str = Field(default="", sa_type=Text)
+    version: int = 1
+    created_by_id: int | None = _fk("user_account.id", ondelete="SET NULL", nullable=True)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp(index=True)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    company: Company = Relationship(back_populates="postings")
+    category: Category = Relationship()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what and when. Rows are never updated or deleted by the application."""
+
+    __tablename__: ClassVar[str] = "audit_event"  # type: ignore[misc]
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _timestamp(index=True)
+    actor_id: int | None = _fk("user_account.id", ondelete="SET NULL", nullable=True)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PasswordToken(SQLModel, table=True):
+    """A one-time link to set or reset a password; only the token's hash is stored."""
+
+    __tablename__: ClassVar[str] = "password_token"  # type: ignore[misc]
+    __table_args__ = (_check_in("purpose", TokenPurpose, "purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=10)
+    created_at: datetime = _timestamp()
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API; shown once at creation, stored as a hash."""
+
+    __tablename__: ClassVar[str] = "api_token"  # type: ignore[misc]
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    name: str = Field(default="", max_length=80)
+    prefix: str = Field(max_length=12)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _timestamp()
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
