@@ -75,7 +75,8 @@ class Settings(BaseSettings):
         if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
             raise ConfigError(
                 "MATCHMAKER_SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+                "in production, for example the output of "
+                "python -c 'import secrets; print(secrets.token_hex(32))'."
             )
         if self.mail_backend != "smtp":
             raise ConfigError("MATCHMAKER_MAIL_BACKEND must be 'smtp' in production.")

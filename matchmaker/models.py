@@ -4,17 +4,14 @@ Enumerations are stored as short strings guarded by CHECK constraints, so that a
 a small migration on every backend. Timestamps are timezone-aware UTC.
 """
 
-from __future__ import annotations
-
 import enum
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Optional
 
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, Relationship, SQLModel
 
 from matchmaker.db import UTCDateTime, utcnow
-
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -25,10 +22,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-class StrEnum(str, enum.Enum):
-    def __str__(self) -> str:
-        return str(self.value)
-
+class StrEnum(enum.StrEnum):
     @classmethod
     def values(cls) -> list[str]:
         return [member.value for member in cls]
@@ -113,7 +107,7 @@ def _fk(target: str, *, ondelete: str, nullable: bool, index: bool = True) -> An
 class NetworkManager(SQLModel, table=True):
     """A manager's responsibility for a network."""
 
-    __tablename__: ClassVar[str] = "network_manager"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "network_manager"
 
     network_id: int = Field(foreign_key="network.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
@@ -122,14 +116,14 @@ class NetworkManager(SQLModel, table=True):
 class CompanyNetwork(SQLModel, table=True):
     """A company's membership in a network."""
 
-    __tablename__: ClassVar[str] = "company_network"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "company_network"
 
     company_id: int = Field(foreign_key="company.id", primary_key=True, ondelete="CASCADE")
     network_id: int = Field(foreign_key="network.id", primary_key=True, ondelete="RESTRICT")
 
 
 class Network(SQLModel, table=True):
-    __tablename__: ClassVar[str] = "network"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "network"
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=60, unique=True)
@@ -139,14 +133,14 @@ class Network(SQLModel, table=True):
     active: bool = True
     created_at: datetime = _timestamp()
 
-    managers: list[User] = Relationship(
+    managers: list["User"] = Relationship(
         back_populates="managed_networks", link_model=NetworkManager
     )
-    companies: list[Company] = Relationship(back_populates="networks", link_model=CompanyNetwork)
+    companies: list["Company"] = Relationship(back_populates="networks", link_model=CompanyNetwork)
 
 
 class Company(SQLModel, table=True):
-    __tablename__: ClassVar[str] = "company"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "company"
     __table_args__ = (_check_in("status", CompanyStatus, "status"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -165,16 +159,16 @@ class Company(SQLModel, table=True):
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
-    networks: list[Network] = Relationship(back_populates="companies", link_model=CompanyNetwork)
-    members: list[User] = Relationship(
+    networks: list["Network"] = Relationship(back_populates="companies", link_model=CompanyNetwork)
+    members: list["User"] = Relationship(
         back_populates="company",
         sa_relationship_kwargs={"foreign_keys": "User.company_id"},
     )
-    postings: list[Posting] = Relationship(back_populates="company")
+    postings: list["Posting"] = Relationship(back_populates="company")
 
 
 class User(SQLModel, table=True):
-    __tablename__: ClassVar[str] = "user_account"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "user_account"
     __table_args__ = (
         _check_in("role", Role, "role"),
         _check_in("language", Language, "language"),
@@ -198,11 +192,11 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _timestamp()
 
-    company: Company | None = Relationship(
+    company: Optional["Company"] = Relationship(
         back_populates="members",
         sa_relationship_kwargs={"foreign_keys": "User.company_id"},
     )
-    managed_networks: list[Network] = Relationship(
+    managed_networks: list["Network"] = Relationship(
         back_populates="managers", link_model=NetworkManager
     )
 
@@ -210,7 +204,7 @@ class User(SQLModel, table=True):
 class Category(SQLModel, table=True):
     """A node of the managed posting taxonomy."""
 
-    __tablename__: ClassVar[str] = "category"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "category"
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=40, unique=True)
@@ -228,13 +222,14 @@ class Category(SQLModel, table=True):
 class Posting(SQLModel, table=True):
     """A need or an offer of one company."""
 
-    __tablename__: ClassVar[str] = "posting"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "posting"
     __table_args__ = (
         _check_in("kind", PostingKind, "kind"),
         _check_in("status", PostingStatus, "status"),
         _check_in("language", Language, "language"),
         CheckConstraint(
-            "available_from IS NULL OR available_until IS NULL OR available_from <= available_until",
+            "available_from IS NULL OR available_until IS NULL "
+            "OR available_from <= available_until",
             name="window",
         ),
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity"),
@@ -274,7 +269,7 @@ class Posting(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Who changed what and when. Rows are never updated or deleted by the application."""
 
-    __tablename__: ClassVar[str] = "audit_event"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "audit_event"
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -289,7 +284,7 @@ class AuditEvent(SQLModel, table=True):
 class PasswordToken(SQLModel, table=True):
     """A one-time link to set or reset a password; only the token's hash is stored."""
 
-    __tablename__: ClassVar[str] = "password_token"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "password_token"
     __table_args__ = (_check_in("purpose", TokenPurpose, "purpose"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -304,7 +299,7 @@ class PasswordToken(SQLModel, table=True):
 class ApiToken(SQLModel, table=True):
     """A bearer token for the JSON API; shown once at creation, stored as a hash."""
 
-    __tablename__: ClassVar[str] = "api_token"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "api_token"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")

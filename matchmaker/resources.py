@@ -10,7 +10,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 @cache
 def project_root() -> Path:
-    """The checkout's root in development; the package's bundled folder when installed as a wheel."""
+    """The checkout's root in development; the bundled folder when installed as a wheel."""
     bundled = _PACKAGE_DIR / "_bundled"
     if (bundled / "templates").is_dir():
         return bundled

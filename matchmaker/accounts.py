@@ -1,0 +1,300 @@
+"""Accounts: users, logins with lockout, password links and API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from matchmaker import audit
+from matchmaker.access import Actor
+from matchmaker.db import utcnow
+from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import (
+    ApiToken,
+    Company,
+    Network,
+    NetworkManager,
+    PasswordToken,
+    Role,
+    TokenPurpose,
+    User,
+)
+from matchmaker.schemas import PasswordInput, UserInput
+from matchmaker.security import hash_password, needs_rehash, new_token, token_hash, verify_password
+
+API_TOKEN_PREFIX = "mm_"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.execute(
+        select(User).where(func.lower(User.email) == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def ensure_email_free(session: Session, email: str, *, field: str = "email") -> None:
+    if user_by_email(session, email) is not None:
+        raise InvalidInput.single(
+            field, "email_taken", _l("An account with this e-mail address exists already.")
+        )
+
+
+def create_user(*, session: Session, actor: Actor, data: UserInput) -> User:
+    """Create an account. Admins create any role; the CLI acts as the system actor."""
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators can create accounts."))
+    ensure_email_free(session, data.email)
+    user = User(
+        email=normalise_email(data.email),
+        name=data.name,
+        role=data.role.value,
+        language=data.language.value,
+    )
+    if data.role == Role.MEMBER:
+        if data.company_id is None or session.get(Company, data.company_id) is None:
+            raise InvalidInput.single(
+                "company", "unknown_company", _l("Members belong to an existing company.")
+            )
+        user.company_id = data.company_id
+    networks: list[Network] = []
+    if data.role == Role.MANAGER:
+        if not data.network_slugs:
+            raise InvalidInput.single(
+                "networks", "too_short", _l("A manager needs at least one network.")
+            )
+        networks = networks_by_slugs(session, data.network_slugs)
+    session.add(user)
+    session.flush()
+    for network in networks:
+        session.add(NetworkManager(network_id=network.id, user_id=user.id))
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        action="user.create",
+        entity="user",
+        entity_id=user.id,
+        changes={"email": user.email, "role": user.role, "networks": sorted(data.network_slugs)},
+    )
+    session.flush()
+    return user
+
+
+def networks_by_slugs(
+    session: Session, slugs: list[str], *, field: str = "networks"
+) -> list[Network]:
+    wanted = sorted(set(slugs))
+    found = list(session.execute(select(Network).where(Network.slug.in_(wanted))).scalars())
+    missing = sorted(set(wanted) - {n.slug for n in found})
+    if missing:
+        raise InvalidInput.single(
+            field,
+            "unknown_network",
+            _l("Unknown network: %(names)s", names=", ".join(missing)),
+        )
+    return found
+
+
+def set_managed_networks(
+    *, session: Session, actor: Actor, user: User, slugs: list[str]
+) -> list[Network]:
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators can assign managers."))
+    if user.role != Role.MANAGER.value:
+        raise Conflict(_l("Only managers can be assigned to networks."))
+    networks = networks_by_slugs(session, slugs) if slugs else []
+    session.execute(NetworkManager.__table__.delete().where(NetworkManager.user_id == user.id))
+    for network in networks:
+        session.add(NetworkManager(network_id=network.id, user_id=user.id))
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        action="user.networks",
+        entity="user",
+        entity_id=user.id,
+        changes={"networks": sorted(n.slug for n in networks)},
+    )
+    session.flush()
+    return networks
+
+
+class LoginResult(Enum):
+    OK = "ok"
+    INVALID = "invalid"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class Login:
+    result: LoginResult
+    user: User | None = None
+
+
+def authenticate(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    max_failures: int = 5,
+    lockout_minutes: int = 15,
+) -> Login:
+    """Check a password; after ``max_failures`` wrong ones the account is locked for a while."""
+    user = user_by_email(session, email)
+    now = utcnow()
+    if user is None:
+        verify_password(None, password)  # same work as for a known account
+        return Login(LoginResult.INVALID)
+    if user.locked_until is not None and user.locked_until > now:
+        return Login(LoginResult.LOCKED)
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+            audit.record(
+                session, actor_id=None, action="user.locked", entity="user", entity_id=user.id
+            )
+        session.add(user)
+        session.flush()
+        return Login(LoginResult.INVALID)
+    if not user.active:
+        return Login(LoginResult.INACTIVE)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.add(user)
+    session.flush()
+    return Login(LoginResult.OK, user)
+
+
+def issue_password_token(
+    *, session: Session, user: User, purpose: TokenPurpose, hours: int = 48
+) -> str:
+    """A one-time link token; earlier unused tokens of the user stop working."""
+    now = utcnow()
+    session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = new_token()
+    session.add(
+        PasswordToken(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            purpose=purpose.value,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    session.flush()
+    return token
+
+
+def user_for_password_token(*, session: Session, token: str) -> User | None:
+    row = session.execute(
+        select(PasswordToken).where(PasswordToken.token_hash == token_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    return session.get(User, row.user_id)
+
+
+def set_password_with_token(*, session: Session, token: str, data: PasswordInput) -> User:
+    """Use a reset or set-password link; other sessions of the user are logged out."""
+    row = session.execute(
+        select(PasswordToken).where(PasswordToken.token_hash == token_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise NotFound(_l("This link is invalid or has expired. Please request a new one."))
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise NotFound(_l("This link is invalid or has expired. Please request a new one."))
+    row.used_at = utcnow()
+    session.add(row)
+    set_password(session=session, user=user, data=data)
+    return user
+
+
+def set_password(*, session: Session, user: User, data: PasswordInput) -> None:
+    """Store a new password; every other session of the user is logged out."""
+    user.password_hash = hash_password(data.password)
+    user.session_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    audit.record(
+        session, actor_id=user.id, action="user.password", entity="user", entity_id=user.id
+    )
+    session.flush()
+
+
+def create_api_token(*, session: Session, user: User, name: str = "") -> str:
+    """A bearer token for the API, returned once; only its hash is stored."""
+    token = new_token(API_TOKEN_PREFIX)
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            name=name[:80],
+            prefix=token[: len(API_TOKEN_PREFIX) + 6],
+            token_hash=token_hash(token),
+        )
+    )
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="api_token.create",
+        entity="user",
+        entity_id=user.id,
+        changes={"name": name[:80]},
+    )
+    session.flush()
+    return token
+
+
+def user_for_api_token(*, session: Session, token: str) -> User | None:
+    row = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = utcnow()
+    session.add(row)
+    return user
+
+
+def set_language(*, session: Session, user: User, language: str) -> None:
+    if language in ("de", "en") and user.language != language:
+        user.language = language
+        session.add(user)
+        session.flush()
+
+
+def set_active(*, session: Session, actor: Actor, user: User, active: bool) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators can do this."))
+    if actor.user_id == user.id and not active:
+        raise Conflict(_l("You cannot deactivate your own account."))
+    user.active = active
+    user.session_version += 1
+    session.add(user)
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        action="user.activate" if active else "user.deactivate",
+        entity="user",
+        entity_id=user.id,
+    )
+    session.flush()

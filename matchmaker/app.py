@@ -1,0 +1,96 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.engine import Engine
+
+from matchmaker import i18n
+from matchmaker.config import Settings, load_settings
+from matchmaker.db import make_engine
+from matchmaker.resources import templates_dir
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
+    """Build the app for ``settings`` (default: read from ``MATCHMAKER_*`` variables)."""
+    settings = settings or load_settings()
+    settings.check_production_ready()
+    app = Flask(
+        __name__,
+        template_folder=str(templates_dir()),
+        static_folder="static",
+        instance_path=str(settings.instance_path.resolve()),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MATCHMAKER=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=12 * 3600,
+        TESTING=settings.env == "testing",
+        JSON_SORT_KEYS=False,
+    )
+    logging.basicConfig(level=settings.log_level.upper())
+    app.extensions["matchmaker.engine"] = engine or make_engine(settings.database_url)
+
+    i18n.init_app(app)
+    csrf.init_app(app)
+    _init_login(app)
+
+    from matchmaker.web import init_web
+
+    init_web(app)
+
+    from matchmaker.api import init_api
+
+    init_api(app)
+
+    app.after_request(_security_headers)
+    app.teardown_appcontext(_close_session)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from matchmaker.web.common import load_user_from_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n.lazy_gettext("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_from_session)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.blueprint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store" if g.get("user") else "no-cache"
+    return response
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Any = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()  # anything not committed by the entry point is discarded
+        session.close()

@@ -1,0 +1,12 @@
+"""Today's date where the networks are: Europe/Berlin, not the server's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def today() -> date:
+    return datetime.now(BERLIN).date()

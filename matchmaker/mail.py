@@ -1,0 +1,95 @@
+"""Outgoing e-mail: multipart (text + HTML) messages sent by SMTP, or kept as files locally.
+
+Backends (``MATCHMAKER_MAIL_BACKEND``):
+- ``smtp``: deliver through ``MATCHMAKER_SMTP_*`` (production);
+- ``file``: write each message as an ``.eml`` file to ``<instance>/mail/`` (the embedded default,
+  so a new user can open a password link without a mail server);
+- ``console``: log the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from pathlib import Path
+
+from matchmaker.config import Settings
+from matchmaker.db import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class MailError(RuntimeError):
+    """The message could not be handed to the mail server."""
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    to_name: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def build_message(mail: Mail, *, settings: Settings) -> EmailMessage:
+    message = EmailMessage()
+    sender_name, sender_address = parseaddr(settings.mail_from)
+    message["From"] = formataddr((sender_name, sender_address))
+    message["To"] = formataddr((mail.to_name, mail.to)) if mail.to_name else mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(utcnow())
+    domain = sender_address.rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
+    for name, value in mail.headers:
+        message[name] = value
+    message.set_content(mail.text)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+def send(mail: Mail, *, settings: Settings) -> str:
+    """Send ``mail`` and return its Message-ID; raises :class:`MailError` on failure."""
+    message = build_message(mail, settings=settings)
+    backend = settings.mail_backend
+    if backend == "smtp":
+        _send_smtp(message, settings=settings)
+    elif backend == "file":
+        folder = Path(settings.instance_path) / "mail"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+        path = folder / f"{stamp}-{mail.to.replace('@', '_at_')}.eml"
+        path.write_bytes(bytes(message))
+        log.info("mail to %s written to %s", mail.to, path)
+    else:
+        log.info("mail to %s: %s\n%s", mail.to, mail.subject, mail.text)
+    return str(message["Message-ID"])
+
+
+def _send_smtp(message: EmailMessage, *, settings: Settings) -> None:
+    try:
+        if settings.smtp_security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.smtp_host,
+                settings.smtp_port,
+                timeout=settings.smtp_timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            client = smtplib.SMTP(
+                settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout
+            )
+        with client:
+            if settings.smtp_security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if settings.smtp_user:
+                client.login(settings.smtp_user, settings.smtp_password)
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"SMTP delivery to {message['To']} failed: {exc}") from exc

@@ -1,0 +1,201 @@
+"""Input schemas: the one place that says what a valid posting, company or account looks like.
+
+Web forms, the JSON API and the CSV import all validate through these models (see
+``matchmaker.validation.parse``); rules that need the database (does this category exist?) live in
+the services.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from matchmaker.models import Language, PostingKind, Role, Unit
+from matchmaker.validation import (
+    check_phone,
+    check_postal_code,
+    check_single_line,
+    check_text,
+    check_website,
+)
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 5000
+PROFILE_MAX = 2000
+PASSWORD_MIN = 10
+PASSWORD_MAX = 200
+
+
+def _empty_to_none(value: object) -> object:
+    """HTML forms send "" for a field left blank; optional fields read that as absent."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+Line = Annotated[str, BeforeValidator(_strip), AfterValidator(check_single_line)]
+Text = Annotated[str, AfterValidator(check_text)]
+PostalCode = Annotated[str, BeforeValidator(_strip), AfterValidator(check_postal_code)]
+OptionalPostalCode = Annotated[
+    PostalCode | None, BeforeValidator(_empty_to_none), Field(default=None)
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=100_000)
+
+
+class PostingInput(Strict):
+    """A need or an offer as a company member writes it."""
+
+    kind: PostingKind
+    title: Annotated[Line, StringConstraints(min_length=5, max_length=TITLE_MAX)]
+    description: Annotated[Text, StringConstraints(max_length=DESCRIPTION_MAX)] = ""
+    category: Annotated[Line, StringConstraints(min_length=1, max_length=40)]
+    quantity: Annotated[
+        Annotated[float, Field(gt=0, le=1_000_000_000)] | None, BeforeValidator(_empty_to_none)
+    ] = None
+    unit: Annotated[Unit | None, BeforeValidator(_empty_to_none)] = None
+    postal_code: OptionalPostalCode = None
+    radius_km: Annotated[
+        Annotated[int, Field(ge=1, le=1000)] | None, BeforeValidator(_empty_to_none)
+    ] = None
+    available_from: Annotated[date | None, BeforeValidator(_empty_to_none)] = None
+    available_until: Annotated[date | None, BeforeValidator(_empty_to_none)] = None
+    valid_until: Annotated[date | None, BeforeValidator(_empty_to_none)] = None
+    language: Annotated[Language | None, BeforeValidator(_empty_to_none)] = None
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _description_none(cls, value: object) -> object:
+        return "" if value is None else value
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_with_quantity(cls, unit: Unit | None, info: ValidationInfo) -> Unit | None:
+        if "quantity" not in info.data:
+            return unit  # the quantity itself was invalid; that error is reported already
+        if (info.data.get("quantity") is None) != (unit is None):
+            raise PydanticCustomError("unit_without_quantity", "quantity and unit go together")
+        return unit
+
+    @field_validator("available_until")
+    @classmethod
+    def _window_order(cls, until: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("available_from")
+        if until is not None and start is not None and until < start:
+            raise PydanticCustomError("date_order", "end before start")
+        return until
+
+
+class CompanyInput(Strict):
+    name: Annotated[Line, StringConstraints(min_length=2, max_length=160)]
+    address: Annotated[Line, StringConstraints(max_length=200)] = ""
+    postal_code: PostalCode
+    city: Annotated[Line, StringConstraints(min_length=2, max_length=100)]
+    website: Annotated[
+        str, BeforeValidator(lambda v: "" if v is None else v), AfterValidator(check_website)
+    ] = Field(default="", max_length=300)
+    profile: Annotated[Text, StringConstraints(max_length=PROFILE_MAX)] = ""
+    contact_email: Annotated[EmailStr, StringConstraints(max_length=254)]
+    contact_name: Annotated[Line, StringConstraints(max_length=120)] = ""
+    contact_phone: Annotated[Line, AfterValidator(check_phone)] = Field(default="", max_length=40)
+    networks: Annotated[list[Annotated[str, StringConstraints(max_length=60)]], Field(min_length=1)]
+
+    @field_validator("profile", "contact_name", "contact_phone", "address", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return "" if value is None else value
+
+
+class AccountInput(Strict):
+    name: Annotated[Line, StringConstraints(min_length=2, max_length=120)]
+    email: Annotated[EmailStr, StringConstraints(max_length=254)]
+    language: Language = Language.DE
+
+
+class PasswordInput(Strict):
+    password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX)]
+    password_repeat: str
+
+    @field_validator("password")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if len(value) < PASSWORD_MIN:
+            raise PydanticCustomError("password_short", "too short", {"min": PASSWORD_MIN})
+        return value
+
+    @field_validator("password_repeat")
+    @classmethod
+    def _same(cls, value: str, info: ValidationInfo) -> str:
+        if "password" in info.data and value != info.data["password"]:
+            raise PydanticCustomError("password_mismatch", "passwords differ")
+        return value
+
+
+class RegistrationInput(Strict):
+    """A company registers itself together with its first member account."""
+
+    company: CompanyInput
+    account: AccountInput
+    password: PasswordInput
+
+
+class UserInput(Strict):
+    """An account created by an admin (managers, admins) or the CLI."""
+
+    name: Annotated[Line, StringConstraints(min_length=2, max_length=120)]
+    email: Annotated[EmailStr, StringConstraints(max_length=254)]
+    role: Role
+    language: Language = Language.DE
+    company_id: int | None = None
+    network_slugs: list[str] = Field(default_factory=list)
+
+
+class NetworkInput(Strict):
+    slug: Annotated[
+        str,
+        BeforeValidator(_strip),
+        StringConstraints(min_length=2, max_length=60, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"),
+    ]
+    name: Annotated[Line, StringConstraints(min_length=2, max_length=160)]
+    region: Annotated[Line, StringConstraints(max_length=120)] = ""
+    description: Annotated[Text, StringConstraints(max_length=PROFILE_MAX)] = ""
+    active: bool = True
+
+
+class CategoryInput(Strict):
+    slug: Annotated[
+        str,
+        BeforeValidator(_strip),
+        StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z0-9]+(?:_[a-z0-9]+)*$"),
+    ]
+    name_de: Annotated[Line, StringConstraints(min_length=2, max_length=80)]
+    name_en: Annotated[Line, StringConstraints(min_length=2, max_length=80)]
+    description_de: Annotated[Text, StringConstraints(max_length=500)] = ""
+    description_en: Annotated[Text, StringConstraints(max_length=500)] = ""
+    sort_order: int = Field(default=100, ge=0, le=10_000)
+    active: bool = True
+
+
+class ReviewInput(Strict):
+    """A manager's decision with its reason (the reason is required for a rejection)."""
+
+    reason: Annotated[Text, StringConstraints(max_length=2000)] = ""

@@ -1,0 +1,33 @@
+"""Free-text search over postings that behaves the same on SQLite and PostgreSQL.
+
+Postings keep a folded copy of their text (``Posting.search_text``); queries are folded the same
+way, so "Kuehlung" finds "Kühlung" and "STRASSE" finds "Straße" on every backend.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_SPACE = re.compile(r"\s+")
+MAX_TERMS = 8
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    return _SPACE.sub(" ", text).strip()
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query, folded; at most :data:`MAX_TERMS` of them."""
+    words = [w for w in re.split(r"[\W_]+", fold(query)) if w]
+    return words[:MAX_TERMS]
+
+
+def like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,0 +1,263 @@
+"""Logging in and out, registering a company, setting and resetting passwords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
+
+from matchmaker import catalog
+from matchmaker.accounts import (
+    LoginResult,
+    authenticate,
+    issue_password_token,
+    set_password_with_token,
+    user_by_email,
+    user_for_password_token,
+)
+from matchmaker.companies import register_company
+from matchmaker.errors import InvalidInput
+from matchmaker.i18n import SESSION_KEY, current_language, lazy_gettext
+from matchmaker.i18n import gettext as _
+from matchmaker.models import Company, Role, TokenPurpose, User
+from matchmaker.schemas import PasswordInput, RegistrationInput
+from matchmaker.validation import parse
+from matchmaker.web.common import Form, LoginUser, db, form_data, safe_next, settings
+from matchmaker.web.mails import absolute_url, send_template_mail
+
+bp = Blueprint("auth", __name__)
+
+HOME_ENDPOINTS = {
+    Role.MEMBER.value: "member.dashboard",
+    Role.MANAGER.value: "manager.dashboard",
+    Role.ADMIN.value: "admin.dashboard",
+}
+
+
+def home_url(user: User) -> str:
+    return url_for(HOME_ENDPOINTS.get(user.role, "public.index"))
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in on this browser, in the language of the account."""
+    session.clear()
+    login_user(LoginUser(user))
+    session[SESSION_KEY] = user.language
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    if request.method == "GET":
+        return render_template(
+            "auth/login.html", form=Form(values={"next": request.args.get("next", "")})
+        )
+    values = form_data("email", "password", "next")
+    config = settings()
+    outcome = authenticate(
+        session=db(),
+        email=values["email"],
+        password=values["password"],
+        max_failures=config.login_max_failures,
+        lockout_minutes=config.login_lockout_minutes,
+    )
+    db().commit()  # failed attempts count even though the login fails
+    if outcome.result is LoginResult.OK and outcome.user is not None:
+        start_session(outcome.user)
+        flash(_("Welcome, %(name)s.", name=outcome.user.name), "success")
+        return redirect(safe_next(home_url(outcome.user)))
+    messages = {
+        LoginResult.INVALID: _("E-mail address or password is wrong."),
+        LoginResult.LOCKED: _(
+            "Too many failed attempts. Please wait %(minutes)s minutes or reset your password.",
+            minutes=config.login_lockout_minutes,
+        ),
+        LoginResult.INACTIVE: _(
+            "This account is deactivated. Please contact your network manager."
+        ),
+    }
+    form = Form(
+        values={"email": values["email"], "next": values["next"]}, message=messages[outcome.result]
+    )
+    return render_template(
+        "auth/login.html", form=form
+    ), 401 if outcome.result is LoginResult.INVALID else 403
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    language = session.get(SESSION_KEY)
+    logout_user()
+    session.clear()
+    if language:
+        session[SESSION_KEY] = language
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("public.index"))
+
+
+REGISTRATION_FIELDS = (
+    "company_name",
+    "address",
+    "postal_code",
+    "city",
+    "website",
+    "profile",
+    "contact_email",
+    "contact_name",
+    "contact_phone",
+    "name",
+    "email",
+    "password",
+    "password_repeat",
+    "language",
+)
+
+
+def _registration_payload(values: dict[str, str], networks: list[str]) -> dict[str, object]:
+    return {
+        "company": {
+            "name": values["company_name"],
+            "address": values["address"],
+            "postal_code": values["postal_code"],
+            "city": values["city"],
+            "website": values["website"],
+            "profile": values["profile"],
+            "contact_email": values["contact_email"],
+            "contact_name": values["contact_name"],
+            "contact_phone": values["contact_phone"],
+            "networks": networks,
+        },
+        "account": {
+            "name": values["name"],
+            "email": values["email"],
+            "language": values["language"] or current_language(),
+        },
+        "password": {
+            "password": values["password"],
+            "password_repeat": values["password_repeat"],
+        },
+    }
+
+
+# Form field names for the nested schema's error paths.
+_REGISTRATION_ERROR_FIELDS = {
+    "company.name": "company_name",
+    "account.name": "name",
+    "account.email": "email",
+    "account.language": "language",
+    "password.password": "password",
+    "password.password_repeat": "password_repeat",
+}
+
+
+def _registration_form(values: dict[str, str], networks: list[str], error: InvalidInput) -> Form:
+    shown: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith("password")}
+    shown["networks"] = networks
+    form = Form(values=shown, message=str(error.message))
+    for name, messages in error.by_field().items():
+        key = _REGISTRATION_ERROR_FIELDS.get(name, name.split(".", 1)[-1])
+        form.errors.setdefault(key, []).extend(messages)
+    return form
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> str | Response | tuple[str, int]:
+    networks = catalog.list_networks(session=db())
+    if request.method == "GET":
+        preselected = [request.args["network"]] if request.args.get("network") else []
+        return render_template(
+            "auth/register.html", form=Form(values={"networks": preselected}), networks=networks
+        )
+    values = form_data(*REGISTRATION_FIELDS)
+    chosen = request.form.getlist("networks")
+    try:
+        data = parse(RegistrationInput, _registration_payload(values, chosen))
+        company, user = register_company(session=db(), data=data)
+        _notify_managers_of_registration(company)
+        db().commit()
+    except InvalidInput as error:
+        db().rollback()
+        form = _registration_form(values, chosen, error)
+        return render_template("auth/register.html", form=form, networks=networks), 422
+    start_session(user)
+    flash(
+        _(
+            "Thank you! %(company)s is registered. A network manager will review it; you can "
+            "already prepare your needs and offers.",
+            company=company.name,
+        ),
+        "success",
+    )
+    return redirect(home_url(user))
+
+
+def _notify_managers_of_registration(company: Company) -> None:
+    """Tell the managers of the company's networks that a registration waits for them."""
+    recipients = {
+        manager.email: manager
+        for network in company.networks
+        for manager in network.managers
+        if manager.active
+    }
+    for manager in recipients.values():
+        send_template_mail(
+            to=manager,
+            template="emails/registration_pending",
+            subject=lazy_gettext("New registration: %(company)s", company=company.name),
+            company=company,
+            review_url=absolute_url("manager.dashboard"),
+        )
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> str | Response:
+    if request.method == "GET":
+        return render_template("auth/forgot_password.html", form=Form())
+    email = request.form.get("email", "").strip()
+    user = user_by_email(db(), email) if email else None
+    if user is not None and user.active:
+        token = issue_password_token(
+            session=db(),
+            user=user,
+            purpose=TokenPurpose.RESET,
+            hours=settings().password_token_hours,
+        )
+        db().commit()
+        send_template_mail(
+            to=user,
+            template="emails/password_reset",
+            subject=lazy_gettext("Reset your Matchmaker password"),
+            link=absolute_url("auth.set_password", token=token),
+            hours=settings().password_token_hours,
+        )
+    # The same answer whether or not the address is known: nobody learns who has an account.
+    flash(
+        _(
+            "If an account exists for this address, we have sent an e-mail with a link to set a "
+            "new password."
+        ),
+        "info",
+    )
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> str | Response | tuple[str, int]:
+    user = user_for_password_token(session=db(), token=token)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 404
+    if request.method == "GET":
+        return render_template("auth/set_password.html", form=Form(), user=user, token=token)
+    values = form_data("password", "password_repeat")
+    try:
+        data = parse(PasswordInput, values)
+        user = set_password_with_token(session=db(), token=token, data=data)
+        db().commit()
+    except InvalidInput as error:
+        db().rollback()
+        form = Form.failed({}, error)
+        return render_template("auth/set_password.html", form=form, user=user, token=token), 422
+    start_session(user)
+    flash(_("Your password is set. You are logged in."), "success")
+    return redirect(home_url(user))

@@ -1,0 +1,146 @@
+"""What every page handler uses: the request's database session, the acting user, forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import UserMixin, current_user
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from werkzeug.wrappers import Response
+
+from matchmaker.access import Actor
+from matchmaker.config import Settings
+from matchmaker.errors import InvalidInput
+from matchmaker.models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings() -> Settings:
+    return current_app.config["MATCHMAKER"]
+
+
+def engine() -> Engine:
+    return current_app.extensions["matchmaker.engine"]
+
+
+def db() -> Session:
+    """The request's session; the handler commits once, the teardown rolls back the rest."""
+    session = g.get("db_session")
+    if session is None:
+        session = Session(engine(), expire_on_commit=False)
+        g.db_session = session
+    return session
+
+
+class LoginUser(UserMixin):
+    """The Flask-Login view of an account; the id carries a version so a password change or a
+    deactivation logs out every other session."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.user.active)
+
+
+def load_user_from_session(login_id: str) -> LoginUser | None:
+    user_id, _, version = login_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db().get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    g.user = user
+    return LoginUser(user)
+
+
+def current_db_user() -> User | None:
+    if current_user.is_authenticated:
+        return current_user.user
+    return None
+
+
+def actor() -> Actor:
+    """The acting user of this request, computed once."""
+    cached = g.get("actor")
+    if cached is None:
+        user = current_db_user()
+        cached = Actor.for_user(db(), user) if user is not None else Actor.anonymous()
+        g.actor = cached
+    return cached
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Log in first; then 403 unless the user has one of ``roles``."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            user = current_db_user()
+            if user is None or user.role not in {r.value for r in roles}:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+@dataclass
+class Form:
+    """Values to show in a form again and the messages for its fields."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    message: str = ""
+
+    @classmethod
+    def failed(cls, values: Mapping[str, Any], error: InvalidInput, *, prefix: str = "") -> Form:
+        errors: dict[str, list[str]] = {}
+        for name, messages in error.by_field().items():
+            key = name[len(prefix) :] if prefix and name.startswith(prefix) else name
+            errors.setdefault(key, []).extend(messages)
+        return cls(values=dict(values), errors=errors, message=str(error.message))
+
+    def value(self, name: str, default: Any = "") -> Any:
+        value = self.values.get(name)
+        return default if value is None else value
+
+    def error(self, name: str) -> list[str]:
+        return self.errors.get(name, [])
+
+
+def form_data(*names: str) -> dict[str, str]:
+    """The submitted values of ``names`` (missing ones as ""), exactly as typed."""
+    return {name: request.form.get(name, "") for name in names}
+
+
+def safe_next(default: str) -> str:
+    """A same-site ``next`` target, never an open redirect."""
+    target = request.values.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def redirect_to(endpoint: str, **values: Any) -> Response:
+    return redirect(url_for(endpoint, **values))
+
+
+def page_arg(name: str = "page") -> int:
+    raw = request.args.get(name, "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1

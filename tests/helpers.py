@@ -1,0 +1,57 @@
+"""Helpers for driving the app like a browser would: logins, forms with CSRF tokens, mails."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from matchmaker.models import User
+
+_CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def login_as(client: FlaskClient, user: User | None) -> FlaskClient:
+    """Log ``user`` in without the slow password check (None: stay anonymous)."""
+    if user is not None:
+        with client.session_transaction() as sess:
+            sess["_user_id"] = f"{user.id}:{user.session_version}"
+            sess["_fresh"] = True
+    return client
+
+
+def csrf_token(client: FlaskClient, page: str = "/login") -> str:
+    response = client.get(page)
+    match = _CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post_form(
+    client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any
+) -> TestResponse:
+    """POST a form with a valid CSRF token, as a browser would after loading the page."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client))
+    return client.post(url, data=payload, **kwargs)
+
+
+def text_of(response: TestResponse) -> str:
+    return response.get_data(as_text=True)
+
+
+def sent_mails(instance_path: Path) -> list[EmailMessage]:
+    """Messages the ``file`` mail backend wrote, oldest first."""
+    folder = instance_path / "mail"
+    if not folder.is_dir():
+        return []
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for path in sorted(folder.glob("*.eml"))
+    ]
