@@ -12,7 +12,7 @@ from matchmaker import audit
 from matchmaker.access import Actor, managed_companies_clause, visible_companies_clause
 from matchmaker.accounts import ensure_email_free, networks_by_slugs, normalise_email
 from matchmaker.db import utcnow
-from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from matchmaker.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Company, CompanyStatus, Network, Role, User
 from matchmaker.pagination import Page, paginate
@@ -65,8 +65,18 @@ def _open_networks(session: Session, slugs: list[str]) -> list[Network]:
 
 def register_company(*, session: Session, data: RegistrationInput) -> tuple[Company, User]:
     """A company and its first member; the company waits for a manager's approval."""
-    ensure_email_free(session, str(data.account.email), field="account.email")
-    networks = _open_networks(session, data.company.networks)
+    problems: list[FieldError] = []
+    networks: list[Network] = []
+    for check in (
+        lambda: ensure_email_free(session, str(data.account.email), field="account.email"),
+        lambda: networks.extend(_open_networks(session, data.company.networks)),
+    ):
+        try:
+            check()
+        except InvalidInput as error:  # report every problem at once, not one per attempt
+            problems.extend(error.errors)
+    if problems:
+        raise InvalidInput(problems)
     company = Company(
         name=data.company.name,
         status=CompanyStatus.PENDING.value,
