@@ -121,6 +121,29 @@ def expire_postings_command() -> None:
     click.echo(f"{len(expired)} posting(s) expired.")
 
 
+@cli.command("scheduler")
+@click.option("--run-now", is_flag=True, help="Run every job once immediately, then keep running.")
+@with_appcontext
+def scheduler_command(run_now: bool) -> None:
+    """Run the scheduled jobs (daily expiry). Start exactly one of these per installation."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from matchmaker import scheduler as jobs
+
+    require_schema()
+    blocking = jobs.configure(BlockingScheduler(timezone=jobs.BERLIN), engine())
+    if run_now:
+        for job in blocking.get_jobs():
+            job.func()
+    for job in blocking.get_jobs():
+        click.echo(f"Scheduled {job.id}: {job.trigger}")
+    click.echo("Scheduler running (Ctrl+C to stop).")
+    try:
+        blocking.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
+
+
 @cli.group("users")
 def users() -> None:
     """Manage accounts."""

@@ -139,3 +139,18 @@ def world(session: Session) -> World:
     world = build_world(session)
     session.commit()
     return world
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI (MATCHMAKER_TEST_STRICT=1) every part is installed, so a skip is a failure."""
+    if os.environ.get("MATCHMAKER_TEST_STRICT") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and exitstatus == 0:
+        if reporter:
+            reporter.write_line(
+                f"MATCHMAKER_TEST_STRICT: {skipped} test(s) skipped; CI must run every test.",
+                red=True,
+            )
+        session.exitstatus = 1

@@ -1,0 +1,65 @@
+"""Settings: environment variables, production safety, and the README's table of them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from matchmaker.app import create_app
+from matchmaker.config import DEFAULT_SECRET_KEY, ConfigError, Settings, load_settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_documents_every_setting() -> None:
+    documented = set(re.findall(r"^\| `(MATCHMAKER_[A-Z_]+)`", README.read_text(), re.MULTILINE))
+    expected = {f"MATCHMAKER_{name.upper()}" for name in Settings.model_fields}
+    assert expected <= documented, f"missing in README: {sorted(expected - documented)}"
+    extra = documented - expected - {"MATCHMAKER_TEST_DATABASE_URL", "MATCHMAKER_TEST_STRICT"}
+    assert extra == set(), f"README documents unknown settings: {sorted(extra)}"
+
+
+def test_environment_variables_override_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MATCHMAKER_PORT", "8123")
+    monkeypatch.setenv("MATCHMAKER_INSTANCE_PATH", str(tmp_path))
+    settings = load_settings()
+    assert settings.port == 8123
+    assert settings.base_url == "http://127.0.0.1:8123"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'matchmaker.sqlite3'}"
+
+
+def test_invalid_values_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHMAKER_PORT", "not-a-port")
+    with pytest.raises(ConfigError, match="port"):
+        load_settings()
+
+
+def test_production_refuses_the_default_secret_key(tmp_path: Path) -> None:
+    settings = load_settings(
+        env="production",
+        secret_key=DEFAULT_SECRET_KEY,
+        mail_backend="smtp",
+        database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    )
+    with pytest.raises(ConfigError, match="MATCHMAKER_SECRET_KEY"):
+        create_app(settings)
+    no_smtp = load_settings(
+        env="production",
+        secret_key="x" * 40,
+        mail_backend="file",
+        database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    )
+    with pytest.raises(ConfigError, match="MATCHMAKER_MAIL_BACKEND"):
+        create_app(no_smtp)
+    ready = load_settings(
+        env="production",
+        secret_key="x" * 40,
+        mail_backend="smtp",
+        database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    )
+    app = create_app(ready)
+    assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -1,0 +1,36 @@
+"""The scheduler's job table and the jobs themselves (run directly, never waited for)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from matchmaker import clock, scheduler
+from matchmaker.models import Posting
+from tests.factories import World
+
+
+def test_jobs_are_registered_once_each(engine: Engine) -> None:
+    configured = scheduler.configure(BackgroundScheduler(timezone=clock.BERLIN), engine)
+    ids = [job.id for job in configured.get_jobs()]
+    assert ids == ["expire-postings"]
+    scheduler.configure(configured, engine)  # configuring twice does not duplicate jobs
+    assert [job.id for job in configured.get_jobs()] == ids
+
+
+def test_expire_job_expires_postings_past_validity(
+    engine: Engine, session: Session, world: World, monkeypatch: object
+) -> None:
+    posting = session.get(Posting, world.posting_a1.id)
+    assert posting is not None
+    posting.valid_until = clock.today() - timedelta(days=1)
+    session.add(posting)
+    session.commit()
+    assert scheduler.expire_postings_job(engine) == 1
+    session.expire_all()
+    assert session.get(Posting, world.posting_a1.id).status == "expired"  # type: ignore[union-attr]
+    assert scheduler.expire_postings_job(engine) == 0  # running twice does no harm
+    assert isinstance(clock.today(), date)
