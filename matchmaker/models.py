@@ -8,7 +8,16 @@ import enum
 from datetime import date, datetime
 from typing import Any, ClassVar, Optional
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, Relationship, SQLModel
 
 from matchmaker.db import UTCDateTime, utcnow
@@ -77,6 +86,16 @@ class Unit(StrEnum):
     MONTH = "month"
     PERSON = "person"
     LOT = "lot"
+
+
+class MatchStatus(StrEnum):
+    SUGGESTED = "suggested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETIRED = "retired"
+
+
+OPEN_MATCH_STATUSES = (MatchStatus.SUGGESTED.value, MatchStatus.APPROVED.value)
 
 
 class TokenPurpose(StrEnum):
@@ -309,3 +328,35 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _timestamp()
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Match(SQLModel, table=True):
+    """A need and an offer the engine scored above the threshold.
+
+    The engine's components and explanation are stored as computed, with the engine version, so a
+    manager sees why the pair was suggested even after the engine has changed.
+    """
+
+    __tablename__: ClassVar[str] = "match"
+    __table_args__ = (
+        _check_in("status", MatchStatus, "status"),
+        CheckConstraint("score >= 0 AND score <= 1", name="score"),
+        UniqueConstraint("need_id", "offer_id", name="uq_match_need_offer"),
+        Index("ix_match_status_score", "status", "score"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="posting.id", index=True, ondelete="CASCADE")
+    offer_id: int = Field(foreign_key="posting.id", index=True, ondelete="CASCADE")
+    score: float
+    components: dict[str, float] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    explanation: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    engine_version: str = Field(max_length=40)
+    status: str = Field(default=MatchStatus.SUGGESTED.value, max_length=10)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
