@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,16 @@ from matchmaker.models import Company, CompanyStatus, Network, Role, User
 from matchmaker.pagination import Page, paginate
 from matchmaker.schemas import CompanyInput, RegistrationInput
 from matchmaker.security import hash_password
+
+# Called after a company's review status changed (the matching service subscribes).
+CompanyListener = Callable[[Session, Company], None]
+_listeners: list[CompanyListener] = []
+
+
+def subscribe(listener: CompanyListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
 
 PROFILE_FIELDS = (
     "name",
@@ -207,6 +218,8 @@ def _review(
         changes={"status": [current.value, target.value], "reason": reason},
     )
     session.flush()
+    for listener in _listeners:
+        listener(session, company)
     return company
 
 
