@@ -110,10 +110,10 @@ def test_terminal_asks_for_the_password_twice(
     assert NEW_PASSWORD not in result.output  # hidden input is not echoed
     assert password_works(session, "tippt@example.org", NEW_PASSWORD)
     session.rollback()
-    tokens = session.execute(
+    events = session.execute(
         select(AuditEvent).where(AuditEvent.action == "user.password")
     ).scalars()
-    assert len(list(tokens)) == 1
+    assert len(list(events)) == 1
 
 
 @pytest.mark.parametrize(
