@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
@@ -155,6 +155,31 @@ def _load(session: Session, company_id: int, clause: Any) -> Company | None:
         .where(Company.id == company_id, clause)
         .options(selectinload(Company.networks))
     ).scalar_one_or_none()
+
+
+def company_by_ref(session: Session, ref: str) -> Company:
+    """A company named by its id or its exact name, as the CLI and the CSV import accept it.
+
+    The name is compared exactly first, then ignoring case; a name several companies share is
+    refused rather than guessed.
+    """
+    ref = ref.strip()
+    if ref.isdigit():
+        company = session.get(Company, int(ref))
+        if company is not None:
+            return company
+    found: list[Company] = []
+    for clause in (Company.name == ref, func.lower(Company.name) == ref.lower()):
+        found = list(session.execute(select(Company).where(clause).limit(2)).scalars())
+        if found:
+            break
+    if not found:
+        raise NotFound(_l("There is no company with the id or name “%(ref)s”.", ref=ref))
+    if len(found) > 1:
+        raise Conflict(
+            _l("Several companies are named “%(ref)s”; please give the company's id.", ref=ref)
+        )
+    return found[0]
 
 
 def get_company(*, session: Session, actor: Actor, company_id: int) -> Company:
