@@ -100,8 +100,3 @@ def test_categories_per_persona(api: Api, world: World, persona: str) -> None:
     assert material["name"]["de"] and material["name"]["en"]
     assert material["name"]["de"] != material["name"]["en"]
     assert [item["sort_order"] for item in items] == sorted(item["sort_order"] for item in items)
-
-
-def test_catalog_rejects_query_parameters(api: Api, world: World) -> None:
-    # no query model: parameters are ignored, the list is the same
-    assert api.get("networks?x=1").status_code == 200

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from matchmaker.api.docs import document
+from tests.api.conftest import PERSONAS, Api
 from tests.helpers import text_of
 
 DOC_ENDPOINTS = {"api_docs.openapi", "api_docs.docs"}
@@ -118,3 +120,11 @@ def test_reference_page_follows_the_web_language(client: FlaskClient) -> None:
     assert "Fehler" in page  # German by default, like every page
     client.get("/language/en")
     assert "Errors" in text_of(client.get("/api/v1/docs"))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_document_and_page_for_every_persona(api: Api, persona: str) -> None:
+    """Tokens are neither needed nor checked here: a bad one does not hide the document."""
+    for path in ("/api/v1/openapi.json", "/api/v1/docs"):
+        assert api.get(path, as_=persona).status_code == 200
+        assert api.get(path, as_=None, headers={"Authorization": "Bearer nope"}).status_code == 200
