@@ -29,7 +29,7 @@ from matchmaker.access import (
     visible_postings_clause,
 )
 from matchmaker.db import utcnow
-from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.language import detect_language
 from matchmaker.models import (
@@ -300,7 +300,7 @@ def update_posting(
     today = today or clock.today()
     posting = _load(session, posting_id, editable_postings_clause(actor), actor)
     if expected_version is not None and expected_version != posting.version:
-        raise Conflict(
+        raise StaleVersion(
             _l(
                 "This posting was changed in the meantime. Please reload it and apply your "
                 "changes again."

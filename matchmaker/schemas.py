@@ -72,7 +72,10 @@ class PostingInput(Strict):
     quantity: Annotated[
         Annotated[float, Field(gt=0, le=1_000_000_000)] | None, BeforeValidator(_empty_to_none)
     ] = None
-    unit: Annotated[Unit | None, BeforeValidator(_empty_to_none)] = None
+    # validated also when left out, so that a quantity without a unit is refused
+    unit: Annotated[Unit | None, BeforeValidator(_empty_to_none)] = Field(
+        default=None, validate_default=True
+    )
     postal_code: OptionalPostalCode = None
     radius_km: Annotated[
         Annotated[int, Field(ge=1, le=1000)] | None, BeforeValidator(_empty_to_none)

@@ -61,7 +61,7 @@ def _error_page(status: int, message: str = "") -> tuple[str, int]:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from matchmaker.api.errors import json_error
+    from matchmaker.api.errors import http_message, json_error
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
@@ -80,9 +80,15 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
         if _is_api():
-            return json_error(
-                status, (error.name or "error").lower().replace(" ", "_"), str(error.description)
+            response, status = json_error(
+                status,
+                (error.name or "error").lower().replace(" ", "_"),
+                http_message(status, str(error.description)),
             )
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value  # e.g. Allow on 405
+            return response, status
         return _error_page(status)
 
     @app.errorhandler(Exception)
