@@ -14,7 +14,7 @@ from tests.factories import World
         "/postings?category=%00",
         "/postings?network=%00",
         "/postings?q=abc%00def",
-        "/api/v1/openapi.json?x=%00",
+        "/login?next=%00",
     ],
 )
 def test_nul_characters_are_a_bad_request(client: FlaskClient, world: World, url: str) -> None:
