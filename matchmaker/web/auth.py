@@ -60,9 +60,6 @@ def start_session(user: User) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
-    user = current_db_user()
-    if user is not None:
-        return redirect(safe_next(home_url(user)))
     if request.method == "GET":
         return render_template(
             "auth/login.html", form=Form(values={"next": request.args.get("next", "")})
