@@ -300,7 +300,7 @@ CASES = [
         effect=_password_changed,
     ),
     # --- auth flows ---
-    Case("login form", "GET", lambda w: "/login", everybody(302, anonymous=200)),
+    Case("login form", "GET", lambda w: "/login", everybody()),
     Case("register form", "GET", lambda w: "/register", everybody(302, anonymous=200)),
     Case("logout", "POST", lambda w: "/logout", everybody(302), effect=_logged_out),
     Case("forgot password form", "GET", lambda w: "/password/forgot", everybody()),
