@@ -137,6 +137,32 @@ def _form_values(posting: Any) -> dict[str, Any]:
     return values
 
 
+def _display_values(posting: Any) -> dict[str, str]:
+    """The stored fields as a person reads them (labels, local dates), for the conflict box."""
+    language = current_language()
+    values = {
+        name: _number_text(value) if name in ("quantity", "radius_km") else value
+        for name, value in postings.posting_values(posting).items()
+    }
+    shown: dict[str, str] = {}
+    for name, value in values.items():
+        if value in (None, ""):
+            shown[name] = "—"
+        elif name == "kind":
+            shown[name] = str(postings.kind_label(value))
+        elif name == "category":
+            shown[name] = posting.category.name(language)
+        elif name == "unit":
+            shown[name] = str(UNIT_LABELS.get(value, value))
+        elif name == "language":
+            shown[name] = _("German") if value == "de" else _("English")
+        elif isinstance(value, date):
+            shown[name] = _format_date(value)
+        else:
+            shown[name] = str(value)
+    return shown
+
+
 def _form_context(form: Form, company: Company, **extra: Any) -> dict[str, Any]:
     today = clock.today()
     config = limits()
@@ -373,13 +399,14 @@ def edit_posting(posting_id: int) -> str | Response | tuple[str, int]:
             if str(stored.get(name) or "") != str(values.get(name) or "")
         ]
         form = Form(values={**values, "version": current.version}, message=str(error.message))
+        shown = _display_values(current)
         return render_template(
             "member/posting_form.html",
             **_form_context(
                 form,
                 company,
                 posting=current,
-                conflict=stored,
+                conflict=shown,
                 conflict_fields=differences,
             ),
         ), 409
