@@ -166,6 +166,55 @@ def _draft_listed_nowhere(session: Session, world: World, persona: str, response
     assert f'href="/postings/{world.draft_a1.id}"' not in page
 
 
+def _password_set_by_link(session: Session, world: World, persona: str, response: Any) -> None:
+    session.expire_all()
+    user = session.get(User, world.member_a2.id)
+    assert user is not None and user.session_version == 1
+    assert response.client.get("/my/company").status_code == 200  # logged in as member a2
+    assert world.company_a2.name in text_of(response.client.get("/my/company"))
+
+
+def _logged_in_as_a2(session: Session, world: World, persona: str, response: Any) -> None:
+    assert response.headers["Location"] == "/my/"
+    assert world.company_a2.name in text_of(response.client.get("/my/"))
+
+
+def _registration() -> dict[str, Any]:
+    return {
+        "company_name": "Delta Drehteile GmbH",
+        "postal_code": "07743",
+        "city": "Jena",
+        "contact_email": "info@delta.example",
+        "networks": ["netz-nord"],
+        "name": "Dora Delta",
+        "email": "dora@delta.example",
+        "password": "ein langes Passwort",
+        "password_repeat": "ein langes Passwort",
+        "language": "de",
+    }
+
+
+HOMES = {
+    "anonymous": "/my/",  # the new member's area
+    "same_company": "/my/",
+    "other_company": "/my/",
+    "manager_same_network": "/manage/",
+    "manager_other_network": "/manage/",
+    "admin": "/admin/",
+}
+
+
+def _registered(session: Session, world: World, persona: str, response: Any) -> None:
+    found = session.execute(
+        select(Company).where(Company.name == "Delta Drehteile GmbH")
+    ).scalar_one_or_none()
+    assert response.headers["Location"] == HOMES[persona]
+    if persona == "anonymous":
+        assert found is not None and found.status == "pending"
+    else:
+        assert found is None  # logged-in users are sent home instead
+
+
 def _reset_token(session: Session, world: World) -> None:
     token = issue_password_token(session=session, user=world.member_a2, purpose=TokenPurpose.RESET)
     session.commit()
@@ -318,7 +367,33 @@ CASES = [
         everybody(),
         setup=_reset_token,
     ),
+    Case(
+        "set password by link",
+        "POST",
+        lambda w: f"/password/{w.extra['token']}",
+        everybody(302),
+        setup=_reset_token,
+        data=lambda w: {"password": "ein neues Passwort", "password_repeat": "ein neues Passwort"},
+        effect=_password_set_by_link,
+    ),
     Case("invalid password link", "GET", lambda w: "/password/not-a-token", everybody(404)),
+    Case(
+        "login",
+        "POST",
+        lambda w: "/login",
+        # Whoever uses this browser, the right password logs member a2 in.
+        everybody(302),
+        data=lambda w: {"email": w.member_a2.email, "password": PASSWORD},
+        effect=_logged_in_as_a2,
+    ),
+    Case(
+        "register",
+        "POST",
+        lambda w: "/register",
+        everybody(302),
+        data=lambda w: _registration(),
+        effect=_registered,
+    ),
     # --- public pages ---
     Case("landing page", "GET", lambda w: "/", everybody()),
     Case("browse", "GET", lambda w: "/postings", everybody(), effect=_draft_listed_nowhere),
