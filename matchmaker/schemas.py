@@ -198,6 +198,12 @@ class CategoryInput(Strict):
     active: bool = True
 
 
+class RenewalInput(Strict):
+    """A new end of validity for a posting; empty means the standard period from today."""
+
+    valid_until: Annotated[date | None, BeforeValidator(_empty_to_none)] = None
+
+
 class ReviewInput(Strict):
     """A manager's decision with its reason (the reason is required for a rejection)."""
 

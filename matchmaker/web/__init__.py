@@ -137,6 +137,8 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["posting_status_label"] = postings.status_label
     app.jinja_env.globals["company_status_label"] = companies.status_label
     app.jinja_env.globals["UNIT_LABELS"] = UNIT_LABELS
+    # Macros are imported without the page's context; they read the language through this.
+    app.jinja_env.globals["ui_language"] = i18n.current_language
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     _register_error_handlers(app)
 
