@@ -35,6 +35,8 @@ def normalise_email(email: str) -> str:
 
 
 def user_by_email(session: Session, email: str) -> User | None:
+    if any(ord(ch) < 32 for ch in email) or len(email) > 254:
+        return None  # no account has such an address; PostgreSQL would refuse a NUL in the query
     return session.execute(
         select(User).where(func.lower(User.email) == normalise_email(email))
     ).scalar_one_or_none()

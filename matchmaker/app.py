@@ -81,13 +81,14 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def _refuse_nul_characters() -> None:
-    """NUL characters cannot be stored or searched (PostgreSQL rejects them): refuse them early.
+    """NUL characters in a URL cannot be searched for (PostgreSQL rejects them): refuse early.
 
-    The API validates its parameters itself and names the offending field in its 422 answer.
+    Form fields are validated by the input schemas, which name the field in their message; the
+    API validates its parameters itself and answers 422 with the offending field.
     """
     if request.path.startswith("/api/"):
         return
-    values = [*request.args.values(), *request.form.values(), request.path]
+    values = [*request.args.values(), request.path]
     if any("\x00" in value for value in values):
         abort(400)
 

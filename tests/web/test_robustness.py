@@ -6,6 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import World
+from tests.helpers import post_form
 
 
 @pytest.mark.parametrize(
@@ -30,3 +31,17 @@ def test_ids_beyond_the_database_range_are_not_found(
 
 def test_largest_valid_id_is_an_ordinary_not_found(client: FlaskClient, world: World) -> None:
     assert client.get("/postings/2147483647").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/login", {"email": "member.a1@example.org\x00", "password": "x\x00"}),
+        ("/password/forgot", {"email": "a\x00@example.org"}),
+    ],
+)
+def test_nul_characters_in_login_forms_are_no_server_error(
+    client: FlaskClient, world: World, url: str, data: dict[str, str]
+) -> None:
+    response = post_form(client, url, data)
+    assert response.status_code in (302, 401, 422)
