@@ -7,6 +7,7 @@ from datetime import timedelta
 from enum import Enum
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from matchmaker import audit
@@ -298,3 +299,47 @@ def set_active(*, session: Session, actor: Actor, user: User, active: bool) -> N
         entity_id=user.id,
     )
     session.flush()
+
+
+STAFF_ROLES = (Role.MANAGER.value, Role.ADMIN.value)
+
+
+def list_staff(*, session: Session, actor: Actor, role: str | None = None) -> list[User]:
+    """Manager and admin accounts with their networks, for the admins' overview."""
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators can do this."))
+    roles = [role] if role in STAFF_ROLES else list(STAFF_ROLES)
+    return list(
+        session.execute(
+            select(User)
+            .where(User.role.in_(roles))
+            .options(selectinload(User.managed_networks))
+            .order_by(User.active.desc(), func.lower(User.name), User.id)
+        ).scalars()
+    )
+
+
+def get_account(*, session: Session, actor: Actor, user_id: int) -> User:
+    """Any account, with its networks, for the admins' account page."""
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators can do this."))
+    user = session.execute(
+        select(User).where(User.id == user_id).options(selectinload(User.managed_networks))
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound(_l("This account does not exist."))
+    return user
+
+
+def issue_invitation(*, session: Session, actor: Actor, user: User, hours: int = 48) -> str:
+    """A set-password link for an account an admin created; earlier links stop working."""
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators can do this."))
+    if not user.active:
+        raise Conflict(_l("This account is deactivated. Please reactivate it first."))
+    token = issue_password_token(session=session, user=user, purpose=TokenPurpose.SET, hours=hours)
+    audit.record(
+        session, actor_id=actor.user_id, action="user.invite", entity="user", entity_id=user.id
+    )
+    session.flush()
+    return token
