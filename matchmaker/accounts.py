@@ -26,7 +26,9 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.schemas import PasswordInput, UserInput
+from matchmaker.search import clean_query
 from matchmaker.security import hash_password, needs_rehash, new_token, token_hash, verify_password
+from matchmaker.validation import NETWORK_SLUG_RE
 
 API_TOKEN_PREFIX = "mm_"
 
@@ -92,13 +94,15 @@ def networks_by_slugs(
     session: Session, slugs: list[str], *, field: str = "networks"
 ) -> list[Network]:
     wanted = sorted(set(slugs))
-    found = list(session.execute(select(Network).where(Network.slug.in_(wanted))).scalars())
+    # Only well-formed slugs go to the database: PostgreSQL refuses NUL bytes in parameters.
+    queryable = [slug for slug in wanted if NETWORK_SLUG_RE.match(slug)]
+    found = list(session.execute(select(Network).where(Network.slug.in_(queryable))).scalars())
     missing = sorted(set(wanted) - {n.slug for n in found})
     if missing:
         raise InvalidInput.single(
             field,
             "unknown_network",
-            _l("Unknown network: %(names)s", names=", ".join(missing)),
+            _l("Unknown network: %(names)s", names=", ".join(clean_query(m) for m in missing)),
         )
     return found
 

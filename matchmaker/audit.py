@@ -14,7 +14,7 @@ from matchmaker.errors import PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import AuditEvent, User
 from matchmaker.pagination import Page, paginate
-from matchmaker.search import like_pattern
+from matchmaker.search import clean_query, like_pattern
 
 
 def _plain(value: Any) -> Any:
@@ -78,8 +78,9 @@ def list_events(
         stmt = stmt.where(AuditEvent.entity_id == entity_id)
     if actor_id is not None:
         stmt = stmt.where(AuditEvent.actor_id == actor_id)
-    if actor_query and actor_query.strip():
-        pattern = like_pattern(actor_query.strip().lower())
+    actor_query = clean_query(actor_query or "")
+    if actor_query:
+        pattern = like_pattern(actor_query.lower())
         stmt = stmt.where(
             exists(
                 select(User.id).where(

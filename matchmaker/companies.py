@@ -26,7 +26,7 @@ from matchmaker.models import (
 )
 from matchmaker.pagination import Page, paginate
 from matchmaker.schemas import CompanyInput, RegistrationInput
-from matchmaker.search import like_pattern
+from matchmaker.search import clean_query, like_pattern
 from matchmaker.security import hash_password
 
 # Called after a company's review status changed (the matching service subscribes).
@@ -214,10 +214,9 @@ def list_companies(
     stmt = select(Company).where(clause).options(selectinload(Company.networks))
     if status:
         stmt = stmt.where(Company.status == status)
-    if query and query.strip():
-        stmt = stmt.where(
-            func.lower(Company.name).like(like_pattern(query.strip().lower()), escape="\\")
-        )
+    query = clean_query(query or "")
+    if query:
+        stmt = stmt.where(func.lower(Company.name).like(like_pattern(query.lower()), escape="\\"))
     if network:
         stmt = stmt.where(
             exists(
