@@ -17,6 +17,7 @@ from matchmaker.errors import Conflict, InvalidInput
 from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import (
+    Category,
     Company,
     CompanyStatus,
     Network,
@@ -303,7 +304,7 @@ def _notify_members(company: Company, spec: Decision) -> list[str]:
 
 
 def _posting_filters(
-    args: Any, networks: list[Network]
+    args: Any, networks: list[Network], categories: list[Category]
 ) -> tuple[postings.PostingFilters, dict[str, str]]:
     """Filters from the query string; unknown values are ignored, not errors."""
     raw = {
@@ -313,7 +314,7 @@ def _posting_filters(
     shown = {
         "kind": raw["kind"] if raw["kind"] in PostingKind.values() else "",
         "status": raw["status"] if raw["status"] in PostingStatus.values() else "",
-        "category": raw["category"][:40],
+        "category": raw["category"] if raw["category"] in {c.slug for c in categories} else "",
         "network": raw["network"] if raw["network"] in {n.slug for n in networks} else "",
         "q": raw["q"][:200],
     }
@@ -332,7 +333,8 @@ def _posting_filters(
 def posting_list() -> str:
     acting = actor()
     networks = my_networks(acting)
-    filters, shown = _posting_filters(request.args, networks)
+    categories = catalog.list_categories(session=db(), include_inactive=True)
+    filters, shown = _posting_filters(request.args, networks, categories)
     page = postings.search_postings(
         session=db(),
         actor=acting,
@@ -347,7 +349,7 @@ def posting_list() -> str:
         filters=shown,
         page_args=_set(shown),
         networks=networks,
-        categories=catalog.list_categories(session=db(), include_inactive=True),
+        categories=categories,
         statuses=PostingStatus.values(),
     )
 

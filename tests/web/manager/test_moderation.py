@@ -76,6 +76,8 @@ def test_withdraw_a_draft(app: Flask, world: World, session: Session) -> None:
         ("pause", "", "reason"),
         ("withdraw", "   ", "reason"),
         ("pause", "x" * 2001, "reason"),
+        ("pause", "Null\x00Byte", "reason"),
+        ("\x00", "Grund", "action"),
         ("publish", "Grund", "action"),
         ("fulfil", "Grund", "action"),
         ("", "Grund", "action"),
