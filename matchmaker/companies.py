@@ -166,6 +166,31 @@ def _load(session: Session, company_id: int, clause: Any) -> Company | None:
     ).scalar_one_or_none()
 
 
+def company_by_ref(session: Session, ref: str) -> Company:
+    """A company named by its id or its exact name, as the CLI and the CSV import accept it.
+
+    The name is compared exactly first, then ignoring case; a name several companies share is
+    refused rather than guessed.
+    """
+    ref = ref.strip()
+    if ref.isdigit():
+        company = session.get(Company, int(ref))
+        if company is not None:
+            return company
+    found: list[Company] = []
+    for clause in (Company.name == ref, func.lower(Company.name) == ref.lower()):
+        found = list(session.execute(select(Company).where(clause).limit(2)).scalars())
+        if found:
+            break
+    if not found:
+        raise NotFound(_l("There is no company with the id or name “%(ref)s”.", ref=ref))
+    if len(found) > 1:
+        raise Conflict(
+            _l("Several companies are named “%(ref)s”; please give the company's id.", ref=ref)
+        )
+    return found[0]
+
+
 def get_company(*, session: Session, actor: Actor, company_id: int) -> Company:
     company = _load(session, company_id, visible_companies_clause(actor))
     if company is None:

@@ -172,6 +172,11 @@ def _check_validity(valid_until: date | None, *, today: date, limits: Limits) ->
     return valid_until
 
 
+def check_validity(valid_until: date | None, *, today: date, limits: Limits) -> date:
+    """The validity a new posting gets: the default when none is given; past or too far refused."""
+    return _check_validity(valid_until, today=today, limits=limits)
+
+
 def _values(
     session: Session,
     data: PostingInput,
