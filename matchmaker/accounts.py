@@ -26,7 +26,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.schemas import PasswordInput, UserInput
-from matchmaker.search import clean_query
+from matchmaker.search import clean_query, has_control_characters
 from matchmaker.security import hash_password, needs_rehash, new_token, token_hash, verify_password
 from matchmaker.validation import NETWORK_SLUG_RE
 
@@ -38,6 +38,8 @@ def normalise_email(email: str) -> str:
 
 
 def user_by_email(session: Session, email: str) -> User | None:
+    if has_control_characters(email):
+        return None  # no stored address has them, and PostgreSQL refuses NUL in parameters
     return session.execute(
         select(User).where(func.lower(User.email) == normalise_email(email))
     ).scalar_one_or_none()

@@ -43,7 +43,7 @@ from matchmaker.models import (
 )
 from matchmaker.pagination import Page, paginate
 from matchmaker.schemas import PostingInput
-from matchmaker.search import fold, like_pattern, terms
+from matchmaker.search import fold, has_control_characters, like_pattern, terms
 from matchmaker.validation import parse
 
 OPEN_STATUSES = frozenset({PostingStatus.ACTIVE, PostingStatus.PAUSED})
@@ -558,6 +558,12 @@ def search_postings(
     With ``managed_only`` only those the actor may moderate: a manager's networks' postings.
     """
     today = today or clock.today()
+    if any(
+        has_control_characters(value or "")
+        for value in (filters.kind, filters.status, filters.category, filters.network)
+    ):
+        # No stored value has control characters, and PostgreSQL refuses NUL in parameters.
+        return Page(items=[], total=0, page=max(1, page), per_page=per_page)
     scope = (
         moderated_postings_clause(actor) if managed_only else visible_postings_clause(actor, today)
     )

@@ -29,6 +29,11 @@ def terms(query: str) -> list[str]:
     return words[:MAX_TERMS]
 
 
+def has_control_characters(text: str) -> bool:
+    """Such a value matches no stored name or slug, and PostgreSQL refuses NUL in parameters."""
+    return _CONTROL.search(text) is not None
+
+
 def clean_query(text: str) -> str:
     """A typed search text without control characters (PostgreSQL refuses NUL in parameters)."""
     return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()

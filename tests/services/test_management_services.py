@@ -313,3 +313,17 @@ def test_audit_log_is_for_admins_and_filters(session: Session, world: World) -> 
     assert postings_only.total == 3
     assert audit.entity_types(session) == ["company", "network", "posting", "user"]
     assert audit.actors_of(session, by_member.items) == {world.member_a1.id: world.member_a1}
+
+
+# --- control characters never reach the database ----------------------------------------------
+
+
+def test_control_characters_in_lookups_match_nothing(session: Session, world: World) -> None:
+    assert accounts.user_by_email(session, "member.a1\x00@example.org") is None
+    for filters in (
+        postings.PostingFilters(category="material\x00"),
+        postings.PostingFilters(network="\x00"),
+        postings.PostingFilters(kind="need\x00", status="active"),
+    ):
+        page = postings.search_postings(session=session, actor=Actor.anonymous(), filters=filters)
+        assert (page.total, page.items) == (0, [])
