@@ -250,6 +250,20 @@ def set_password_hash(*, session: Session, user: User, password_hash: str) -> No
     session.flush()
 
 
+def change_password(
+    *, session: Session, user: User, current_password: str, data: PasswordInput
+) -> None:
+    """A logged-in user replaces the password; the current one proves it is really them.
+
+    Every other session of the user is logged out (the session version changes).
+    """
+    if not verify_password(user.password_hash, current_password):
+        raise InvalidInput.single(
+            "current_password", "wrong_password", _l("The current password is not correct.")
+        )
+    set_password(session=session, user=user, data=data)
+
+
 def create_api_token(*, session: Session, user: User, name: str = "") -> str:
     """A bearer token for the API, returned once; only its hash is stored."""
     token = new_token(API_TOKEN_PREFIX)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter, Map
 
 from matchmaker import i18n
 from matchmaker.config import Settings, load_settings
@@ -50,6 +51,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     logging.basicConfig(level=settings.log_level.upper())
     app.extensions["matchmaker.engine"] = engine or make_engine(settings.database_url)
+    # Ids in URLs fit the database's integer columns; larger numbers are simply not found.
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(_refuse_nul_characters)
 
     i18n.init_app(app)
     csrf.init_app(app)
@@ -66,6 +70,26 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` limited to 32-bit ids, so a huge number is a 404 and never a database error."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def _refuse_nul_characters() -> None:
+    """NUL characters cannot be stored or searched (PostgreSQL rejects them): refuse them early.
+
+    The API validates its parameters itself and names the offending field in its 422 answer.
+    """
+    if request.path.startswith("/api/"):
+        return
+    values = [*request.args.values(), *request.form.values(), request.path]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def _init_login(app: Flask) -> None:

@@ -419,6 +419,14 @@ def update_company(
     if company is None:
         raise NotFound(_l("This company does not exist."))
     before = _company_values(company)
+    if not actor.is_admin and sorted(set(data.networks)) != before["networks"]:
+        # Joining a network needs that network's approval; leaving one is arranged with its
+        # managers. Members therefore cannot change their networks themselves.
+        raise InvalidInput.single(
+            "networks",
+            "networks_fixed",
+            _l("Please ask a network manager to change the networks of your company."),
+        )
     _apply(company, data, _open_networks(session, data.networks))
     delta = audit.diff(before, _company_values(company))
     if delta:

@@ -60,6 +60,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class StaleVersion(Conflict):
+    """An edit based on a version of the object that has been changed since."""
+
+    code = "stale_version"
+
+
 class InvalidInput(DomainError):
     status = 422
     code = "invalid_input"

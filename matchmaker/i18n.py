@@ -50,7 +50,10 @@ def select_locale() -> str:
     forced = getattr(g, "forced_locale", None)
     if forced in LANGUAGES:
         return str(forced)
-    if request.blueprint == "api":
+    if request.blueprint == "api" or (
+        request.url_rule is None and request.path.startswith("/api/")
+    ):
+        # API calls, and unknown paths under /api/ (answered with JSON errors)
         return request.accept_languages.best_match(LANGUAGES) or "en"
     chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:

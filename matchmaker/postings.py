@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select
@@ -29,10 +29,11 @@ from matchmaker.access import (
     visible_postings_clause,
 )
 from matchmaker.db import utcnow
-from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.language import detect_language
 from matchmaker.models import (
+    AuditEvent,
     Category,
     Company,
     CompanyNetwork,
@@ -40,6 +41,7 @@ from matchmaker.models import (
     Posting,
     PostingKind,
     PostingStatus,
+    User,
 )
 from matchmaker.pagination import Page, paginate
 from matchmaker.schemas import PostingInput
@@ -281,6 +283,14 @@ def _load(session: Session, posting_id: int, clause: Any, actor: Actor) -> Posti
     return posting
 
 
+def get_editable_posting(*, session: Session, actor: Actor, posting_id: int) -> Posting:
+    """A posting whose content the actor may change (its own company's; admins: all).
+
+    Other companies' public postings answer 403, hidden ones 404, as everywhere else.
+    """
+    return _load(session, posting_id, editable_postings_clause(actor), actor)
+
+
 def get_posting(*, session: Session, actor: Actor, posting_id: int) -> Posting:
     """A posting the actor may read; hidden ones look as if they did not exist."""
     return _load(session, posting_id, visible_postings_clause(actor, clock.today()), actor)
@@ -360,7 +370,7 @@ def update_posting(
     today = today or clock.today()
     posting = _load(session, posting_id, editable_postings_clause(actor), actor)
     if expected_version is not None and expected_version != posting.version:
-        raise Conflict(
+        raise StaleVersion(
             _l(
                 "This posting was changed in the meantime. Please reload it and apply your "
                 "changes again."
@@ -442,6 +452,13 @@ def change_status(
             )
         )
     if target == PostingStatus.ACTIVE and posting.valid_until < today:
+        if current == PostingStatus.DRAFT:
+            raise Conflict(
+                _l(
+                    "The posting's validity has ended. Please edit it and choose a later "
+                    "'valid until' date first."
+                )
+            )
         raise Conflict(_l("The posting's validity has ended. Please renew it first."))
     posting.status = target.value
     now = utcnow()
@@ -599,6 +616,78 @@ def search_postings(
         stmt = stmt.where(or_(Posting.search_text.like(like_pattern(term), escape="\\")))
     stmt = stmt.order_by(Posting.updated_at.desc(), Posting.id.desc())
     return paginate(session, stmt, page=page, per_page=per_page)
+
+
+def available_actions(status: PostingStatus | str) -> tuple[str, ...]:
+    """What the company may do with a posting in ``status``, in the order pages offer it."""
+    current = PostingStatus(status)
+    actions: list[str] = []
+    if current in EDITABLE:
+        actions.append("edit")
+    actions += [
+        action
+        for action in ("publish", "resume", "pause", "fulfil")
+        if current in TRANSITIONS[action][0]
+    ]
+    if current in RENEWABLE:
+        actions.append("renew")
+    if current in TRANSITIONS["withdraw"][0]:
+        actions.append("withdraw")
+    return tuple(actions)
+
+
+def status_counts(*, session: Session, actor: Actor, company_id: int) -> dict[str, int]:
+    """How many of a company's postings the actor can see are in each status (all statuses)."""
+    rows = session.execute(
+        select(Posting.status, func.count())
+        .where(Posting.company_id == company_id, visible_postings_clause(actor, clock.today()))
+        .group_by(Posting.status)
+    ).all()
+    found = {str(status): int(count) for status, count in rows}
+    return {status.value: found.get(status.value, 0) for status in PostingStatus}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a posting's history, from the audit trail."""
+
+    at: datetime
+    action: str
+    changes: dict[str, Any]
+    actor_name: str | None
+    actor_role: str | None
+    actor_company_id: int | None
+
+
+def posting_history(*, session: Session, actor: Actor, posting_id: int) -> list[HistoryEntry]:
+    """Who changed the posting when, oldest first.
+
+    Only those who may act on the posting read its history: its company, the managers of the
+    company's networks and admins. Everybody else gets 403 (public posting) or 404.
+    """
+    _load(
+        session,
+        posting_id,
+        or_(editable_postings_clause(actor), moderated_postings_clause(actor)),
+        actor,
+    )
+    rows = session.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.entity == "posting", AuditEvent.entity_id == posting_id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    ).all()
+    return [
+        HistoryEntry(
+            at=event.created_at,
+            action=event.action,
+            changes=dict(event.changes or {}),
+            actor_name=user.name if user is not None else None,
+            actor_role=user.role if user is not None else None,
+            actor_company_id=user.company_id if user is not None else None,
+        )
+        for event, user in rows
+    ]
 
 
 def status_label(status: PostingStatus | str) -> Any:

@@ -74,7 +74,10 @@ class PostingInput(Strict):
     quantity: Annotated[
         Annotated[float, Field(gt=0, le=1_000_000_000)] | None, BeforeValidator(_empty_to_none)
     ] = None
-    unit: Annotated[Unit | None, BeforeValidator(_empty_to_none)] = None
+    # validated also when left out, so that a quantity without a unit is refused
+    unit: Annotated[Unit | None, BeforeValidator(_empty_to_none)] = Field(
+        default=None, validate_default=True
+    )
     postal_code: OptionalPostalCode = None
     radius_km: Annotated[
         Annotated[int, Field(ge=1, le=1000)] | None, BeforeValidator(_empty_to_none)
@@ -197,6 +200,12 @@ class CategoryInput(Strict):
     description_en: Annotated[Text, StringConstraints(max_length=500)] = ""
     sort_order: int = Field(default=100, ge=0, le=10_000)
     active: bool = True
+
+
+class RenewalInput(Strict):
+    """A new end of validity for a posting; empty means the standard period from today."""
+
+    valid_until: Annotated[date | None, BeforeValidator(_empty_to_none)] = None
 
 
 class ReviewInput(Strict):

@@ -61,7 +61,7 @@ def _error_page(status: int, message: str = "") -> tuple[str, int]:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from matchmaker.api.errors import json_error
+    from matchmaker.api.errors import http_message, json_error
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
@@ -80,9 +80,15 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
         if _is_api():
-            return json_error(
-                status, (error.name or "error").lower().replace(" ", "_"), str(error.description)
+            response, status = json_error(
+                status,
+                (error.name or "error").lower().replace(" ", "_"),
+                http_message(status, str(error.description)),
             )
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value  # e.g. Allow on 405
+            return response, status
         return _error_page(status)
 
     @app.errorhandler(Exception)
@@ -131,6 +137,8 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["posting_status_label"] = postings.status_label
     app.jinja_env.globals["company_status_label"] = companies.status_label
     app.jinja_env.globals["UNIT_LABELS"] = UNIT_LABELS
+    # Macros are imported without the page's context; they read the language through this.
+    app.jinja_env.globals["ui_language"] = i18n.current_language
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     _register_error_handlers(app)
 

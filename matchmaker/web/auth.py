@@ -12,19 +12,30 @@ from matchmaker import catalog
 from matchmaker.accounts import (
     LoginResult,
     authenticate,
+    change_password,
     issue_password_token,
     set_password_with_token,
     user_by_email,
     user_for_password_token,
 )
+from matchmaker.accounts import set_language as store_language
 from matchmaker.companies import register_company
 from matchmaker.errors import InvalidInput
-from matchmaker.i18n import SESSION_KEY, current_language, lazy_gettext
+from matchmaker.i18n import LANGUAGES, SESSION_KEY, current_language, lazy_gettext
 from matchmaker.i18n import gettext as _
 from matchmaker.models import Company, Role, TokenPurpose, User
 from matchmaker.schemas import PasswordInput, RegistrationInput
 from matchmaker.validation import parse
-from matchmaker.web.common import Form, LoginUser, db, form_data, safe_next, settings
+from matchmaker.web.common import (
+    Form,
+    LoginUser,
+    current_db_user,
+    db,
+    form_data,
+    role_required,
+    safe_next,
+    settings,
+)
 from matchmaker.web.mails import absolute_url, send_template_mail
 
 bp = Blueprint("auth", __name__)
@@ -163,6 +174,14 @@ def _registration_form(values: dict[str, str], networks: list[str], error: Inval
 
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> str | Response | tuple[str, int]:
+    user = current_db_user()
+    if user is not None:
+        # One account per person and company: a logged-in user does not register again.
+        flash(
+            _("You are logged in already. To register another company, please log out first."),
+            "info",
+        )
+        return redirect(home_url(user))
     networks = catalog.list_networks(session=db())
     if request.method == "GET":
         preselected = [request.args["network"]] if request.args.get("network") else []
@@ -261,3 +280,61 @@ def set_password(token: str) -> str | Response | tuple[str, int]:
     start_session(user)
     flash(_("Your password is set. You are logged in."), "success")
     return redirect(home_url(user))
+
+
+def _account_page(*, language_form: Form | None = None, password_form: Form | None = None) -> str:
+    user = current_db_user()
+    return render_template(
+        "auth/account.html",
+        user=user,
+        language_form=language_form or Form(values={"language": user.language if user else ""}),
+        password_form=password_form or Form(),
+    )
+
+
+@bp.get("/account")
+@role_required(Role.MEMBER, Role.MANAGER, Role.ADMIN)
+def account() -> str:
+    return _account_page()
+
+
+@bp.post("/account/language")
+@role_required(Role.MEMBER, Role.MANAGER, Role.ADMIN)
+def account_language() -> str | Response | tuple[str, int]:
+    user = current_db_user()
+    assert user is not None  # role_required
+    language = request.form.get("language", "")
+    if language not in LANGUAGES:
+        error = InvalidInput.single(
+            "language", "enum", lazy_gettext("Please choose one of the offered values.")
+        )
+        return _account_page(language_form=Form.failed({"language": language}, error)), 422
+    store_language(session=db(), user=user, language=language)
+    db().commit()
+    session[SESSION_KEY] = language
+    flash(_("Your language is saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/password")
+@role_required(Role.MEMBER, Role.MANAGER, Role.ADMIN)
+def account_password() -> str | Response | tuple[str, int]:
+    user = current_db_user()
+    assert user is not None  # role_required
+    values = form_data("current_password", "password", "password_repeat")
+    try:
+        data = parse(PasswordInput, {k: values[k] for k in ("password", "password_repeat")})
+        change_password(
+            session=db(), user=user, current_password=values["current_password"], data=data
+        )
+        db().commit()
+    except InvalidInput as error:
+        db().rollback()
+        return _account_page(password_form=Form.failed({}, error)), 422
+    # The session version changed: every other browser is logged out, this one stays in.
+    login_user(LoginUser(user))
+    flash(
+        _("Your password is changed. Other browsers where you were logged in are logged out."),
+        "success",
+    )
+    return redirect(url_for("auth.account"))

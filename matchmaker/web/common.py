@@ -131,6 +131,9 @@ def form_data(*names: str) -> dict[str, str]:
 def safe_next(default: str) -> str:
     """A same-site ``next`` target, never an open redirect."""
     target = request.values.get("next", "")
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        # Browsers read "/\\host" as "//host", and drop tabs and line breaks.
+        return default
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target

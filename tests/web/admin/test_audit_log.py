@@ -125,7 +125,7 @@ def test_pages(admin: FlaskClient, session: Session, world: World) -> None:
         "page=0",
         "page=abc",
         "actor=" + "x" * 1000,
-        "actor=%00",
+        "actor=%01",
     ],
 )
 def test_bad_filters_do_not_fail(admin: FlaskClient, query: str) -> None:

@@ -124,7 +124,7 @@ def test_the_page_confirms_the_decision(app: Flask, world: World) -> None:
     [
         ("", "Please give a reason."),
         ("   \n  ", "Please give a reason."),
-        ("\x00", "The text contains invisible control characters."),
+        ("Klingel\x07zeichen", "The text contains invisible control characters."),
     ],
 )
 def test_rejection_without_reason_changes_nothing(
