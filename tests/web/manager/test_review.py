@@ -77,6 +77,7 @@ def test_approval_publishes_the_company_and_mails_each_member_in_their_language(
     visitor = app.test_client()
     assert visitor.get(f"/postings/{waiting.id}").status_code == 404
     assert "Hallenfläche 200" not in text_of(visitor.get("/postings"))
+    assert visitor.get(f"/companies/{world.pending_a.id}").status_code == 404
 
     client = client_for(app, world, persona)
     response = review(
@@ -105,9 +106,13 @@ def test_approval_publishes_the_company_and_mails_each_member_in_their_language(
     assert "http://localhost/my/" in plain(english)
     assert "good news" in plain(english) and "Netzwerk Nord" in plain(english)
 
-    # the company's postings are public now
+    # the company and its postings are public now
     assert visitor.get(f"/postings/{waiting.id}").status_code == 200
     assert "Hallenfläche 200" in text_of(visitor.get("/postings"))
+    company_page = visitor.get(f"/companies/{world.pending_a.id}")
+    assert company_page.status_code == 200
+    assert "Hallenfläche 200" in text_of(company_page)
+    assert world.pending_a.contact_email not in text_of(company_page)  # contact stays private
 
 
 def test_the_page_confirms_the_decision(app: Flask, world: World) -> None:
@@ -247,6 +252,7 @@ def test_suspend_and_reinstate(
     assert response.status_code == 302
     assert row(session, Company, world.company_a1.id)["status"] == "suspended"
     assert visitor.get(f"/postings/{world.posting_a1.id}").status_code == 404
+    assert visitor.get(f"/companies/{world.company_a1.id}").status_code == 404
     (suspended,) = sent_mails(settings.instance_path)
     assert suspended["Subject"] == "Alpha Feinmechanik GmbH ist auf Matchmaker gesperrt"
     assert "Beschwerden" in plain(suspended)
@@ -257,6 +263,7 @@ def test_suspend_and_reinstate(
     assert response.status_code == 302
     assert row(session, Company, world.company_a1.id)["status"] == "approved"
     assert visitor.get(f"/postings/{world.posting_a1.id}").status_code == 200
+    assert visitor.get(f"/companies/{world.company_a1.id}").status_code == 200
     reinstated = sent_mails(settings.instance_path)[-1]
     assert reinstated["Subject"] == "Alpha Feinmechanik GmbH ist auf Matchmaker wieder sichtbar"
     assert "Geklärt." in plain(reinstated)
