@@ -7,6 +7,7 @@ from datetime import timedelta
 from enum import Enum
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from matchmaker import audit
@@ -25,7 +26,9 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.schemas import PasswordInput, UserInput
+from matchmaker.search import clean_query, has_control_characters
 from matchmaker.security import hash_password, needs_rehash, new_token, token_hash, verify_password
+from matchmaker.validation import NETWORK_SLUG_RE
 
 API_TOKEN_PREFIX = "mm_"
 
@@ -35,8 +38,8 @@ def normalise_email(email: str) -> str:
 
 
 def user_by_email(session: Session, email: str) -> User | None:
-    if any(ord(ch) < 32 for ch in email) or len(email) > 254:
-        return None  # no account has such an address; PostgreSQL would refuse a NUL in the query
+    if has_control_characters(email) or len(email) > 254:
+        return None  # no stored address has them, and PostgreSQL refuses NUL in parameters
     return session.execute(
         select(User).where(func.lower(User.email) == normalise_email(email))
     ).scalar_one_or_none()
@@ -93,13 +96,15 @@ def networks_by_slugs(
     session: Session, slugs: list[str], *, field: str = "networks"
 ) -> list[Network]:
     wanted = sorted(set(slugs))
-    found = list(session.execute(select(Network).where(Network.slug.in_(wanted))).scalars())
+    # Only well-formed slugs go to the database: PostgreSQL refuses NUL bytes in parameters.
+    queryable = [slug for slug in wanted if NETWORK_SLUG_RE.match(slug)]
+    found = list(session.execute(select(Network).where(Network.slug.in_(queryable))).scalars())
     missing = sorted(set(wanted) - {n.slug for n in found})
     if missing:
         raise InvalidInput.single(
             field,
             "unknown_network",
-            _l("Unknown network: %(names)s", names=", ".join(missing)),
+            _l("Unknown network: %(names)s", names=", ".join(clean_query(m) for m in missing)),
         )
     return found
 
@@ -319,3 +324,47 @@ def set_active(*, session: Session, actor: Actor, user: User, active: bool) -> N
         entity_id=user.id,
     )
     session.flush()
+
+
+STAFF_ROLES = (Role.MANAGER.value, Role.ADMIN.value)
+
+
+def list_staff(*, session: Session, actor: Actor, role: str | None = None) -> list[User]:
+    """Manager and admin accounts with their networks, for the admins' overview."""
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators can do this."))
+    roles = [role] if role in STAFF_ROLES else list(STAFF_ROLES)
+    return list(
+        session.execute(
+            select(User)
+            .where(User.role.in_(roles))
+            .options(selectinload(User.managed_networks))
+            .order_by(User.active.desc(), func.lower(User.name), User.id)
+        ).scalars()
+    )
+
+
+def get_account(*, session: Session, actor: Actor, user_id: int) -> User:
+    """Any account, with its networks, for the admins' account page."""
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators can do this."))
+    user = session.execute(
+        select(User).where(User.id == user_id).options(selectinload(User.managed_networks))
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound(_l("This account does not exist."))
+    return user
+
+
+def issue_invitation(*, session: Session, actor: Actor, user: User, hours: int = 48) -> str:
+    """A set-password link for an account an admin created; earlier links stop working."""
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators can do this."))
+    if not user.active:
+        raise Conflict(_l("This account is deactivated. Please reactivate it first."))
+    token = issue_password_token(session=session, user=user, purpose=TokenPurpose.SET, hours=hours)
+    audit.record(
+        session, actor_id=actor.user_id, action="user.invite", entity="user", entity_id=user.id
+    )
+    session.flush()
+    return token

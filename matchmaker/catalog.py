@@ -9,7 +9,15 @@ from matchmaker import audit
 from matchmaker.access import Actor
 from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Category, Company, CompanyNetwork, Network, Posting
+from matchmaker.models import (
+    Category,
+    Company,
+    CompanyNetwork,
+    Network,
+    NetworkManager,
+    Posting,
+    User,
+)
 from matchmaker.schemas import CategoryInput, NetworkInput
 
 
@@ -122,3 +130,93 @@ def _in_use(session: Session, category: Category) -> bool:
         session.execute(select(Posting.id).where(Posting.category_id == category.id)).first()
         is not None
     )
+
+
+def get_network(*, session: Session, network_id: int) -> Network:
+    network = session.get(Network, network_id)
+    if network is None:
+        raise NotFound(_l("This network does not exist."))
+    return network
+
+
+def set_network_active(*, session: Session, actor: Actor, network_id: int, active: bool) -> Network:
+    """Deactivating a network closes it to new registrations; its companies and managers stay."""
+    _admin(actor)
+    network = get_network(session=session, network_id=network_id)
+    if network.active != active:
+        network.active = active
+        session.add(network)
+        audit.record(
+            session,
+            actor_id=actor.user_id,
+            action="network.activate" if active else "network.deactivate",
+            entity="network",
+            entity_id=network.id,
+            changes={"active": [not active, active]},
+        )
+        session.flush()
+    return network
+
+
+def network_company_counts_by_status(session: Session) -> dict[int, dict[str, int]]:
+    """Per network: how many of its companies are in each review status."""
+    rows = session.execute(
+        select(CompanyNetwork.network_id, Company.status, func.count())
+        .join(Company, Company.id == CompanyNetwork.company_id)
+        .group_by(CompanyNetwork.network_id, Company.status)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for network_id, status, count in rows:
+        counts.setdefault(int(network_id), {})[str(status)] = int(count)
+    return counts
+
+
+def network_manager_counts(session: Session) -> dict[int, int]:
+    """Per network: how many active managers look after it."""
+    rows = session.execute(
+        select(NetworkManager.network_id, func.count())
+        .join(User, User.id == NetworkManager.user_id)
+        .where(User.active == True)  # noqa: E712
+        .group_by(NetworkManager.network_id)
+    ).all()
+    return {int(network_id): int(count) for network_id, count in rows}
+
+
+def get_category(*, session: Session, category_id: int) -> Category:
+    category = session.get(Category, category_id)
+    if category is None:
+        raise NotFound(_l("This category does not exist."))
+    return category
+
+
+def category_in_use(*, session: Session, category: Category) -> bool:
+    """Postings refer to the category: its short name is fixed from now on."""
+    return _in_use(session, category)
+
+
+def category_usage_counts(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(Posting.category_id, func.count()).group_by(Posting.category_id)
+    ).all()
+    return {int(category_id): int(count) for category_id, count in rows}
+
+
+def set_category_active(
+    *, session: Session, actor: Actor, category_id: int, active: bool
+) -> Category:
+    """A deactivated category is no longer offered for new postings; existing ones keep it."""
+    _admin(actor)
+    category = get_category(session=session, category_id=category_id)
+    if category.active != active:
+        category.active = active
+        session.add(category)
+        audit.record(
+            session,
+            actor_id=actor.user_id,
+            action="category.activate" if active else "category.deactivate",
+            entity="category",
+            entity_id=category.id,
+            changes={"active": [not active, active]},
+        )
+        session.flush()
+    return category

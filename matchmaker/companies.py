@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
@@ -15,9 +15,18 @@ from matchmaker.accounts import ensure_email_free, networks_by_slugs, normalise_
 from matchmaker.db import utcnow
 from matchmaker.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Company, CompanyStatus, Network, Role, User
+from matchmaker.models import (
+    AuditEvent,
+    Company,
+    CompanyNetwork,
+    CompanyStatus,
+    Network,
+    Role,
+    User,
+)
 from matchmaker.pagination import Page, paginate
 from matchmaker.schemas import CompanyInput, RegistrationInput
+from matchmaker.search import clean_query, like_pattern
 from matchmaker.security import hash_password
 
 # Called after a company's review status changed (the matching service subscribes).
@@ -198,21 +207,81 @@ def _managed(session: Session, actor: Actor, company_id: int) -> Company:
     return company
 
 
+def get_managed_company(*, session: Session, actor: Actor, company_id: int) -> Company:
+    """A company ``actor`` acts for as a manager, with its networks loaded.
+
+    A company the actor cannot see at all answers 404; one it can see (approved companies are
+    public) but does not manage answers 403.
+    """
+    return _managed(session, actor, company_id)
+
+
+COMPANY_ORDERS = ("created", "name")
+
+
 def list_companies(
     *,
     session: Session,
     actor: Actor,
     status: str | None = None,
     managed_only: bool = False,
+    query: str | None = None,
+    network: str | None = None,
+    order: str = "created",
     page: int = 1,
     per_page: int = 20,
 ) -> Page[Company]:
+    """Companies ``actor`` may see (or manages), oldest registration first or by name.
+
+    ``query`` looks for a part of the name (case-insensitive), ``network`` is a network's slug.
+    """
     clause = managed_companies_clause(actor) if managed_only else visible_companies_clause(actor)
     stmt = select(Company).where(clause).options(selectinload(Company.networks))
     if status:
         stmt = stmt.where(Company.status == status)
-    stmt = stmt.order_by(Company.created_at, Company.id)
+    query = clean_query(query or "")
+    if query:
+        stmt = stmt.where(func.lower(Company.name).like(like_pattern(query.lower()), escape="\\"))
+    if network:
+        stmt = stmt.where(
+            exists(
+                select(CompanyNetwork.company_id)
+                .join(Network, Network.id == CompanyNetwork.network_id)
+                .where(CompanyNetwork.company_id == Company.id, Network.slug == network)
+            )
+        )
+    if order == "name":
+        stmt = stmt.order_by(func.lower(Company.name), Company.id)
+    else:
+        stmt = stmt.order_by(Company.created_at, Company.id)
     return paginate(session, stmt, page=page, per_page=per_page)
+
+
+def count_by_status(*, session: Session, actor: Actor) -> dict[str, int]:
+    """How many companies ``actor`` manages, per review status (every status present)."""
+    rows = session.execute(
+        select(Company.status, func.count())
+        .where(managed_companies_clause(actor))
+        .group_by(Company.status)
+    ).all()
+    counts = dict.fromkeys(CompanyStatus.values(), 0)
+    counts.update({str(status): int(count) for status, count in rows})
+    return counts
+
+
+def registering_member(*, session: Session, company: Company) -> User | None:
+    """The account that registered ``company`` (None for companies an admin created)."""
+    actor_id = session.execute(
+        select(AuditEvent.actor_id)
+        .where(
+            AuditEvent.entity == "company",
+            AuditEvent.entity_id == company.id,
+            AuditEvent.action == "company.register",
+        )
+        .order_by(AuditEvent.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return session.get(User, actor_id) if actor_id is not None else None
 
 
 def _review(
@@ -224,10 +293,15 @@ def _review(
     target: CompanyStatus,
     action: str,
     reason: str,
+    expected_status: str | None = None,
 ) -> Company:
+    """Move a company to ``target``; ``expected_status`` is the status the reviewer saw, so a
+    decision taken on a stale page is refused instead of overriding a colleague's."""
     company = _managed(session, actor, company_id)
     current = CompanyStatus(company.status)
-    if current not in allowed_from:
+    if current not in allowed_from or (
+        expected_status is not None and expected_status != current.value
+    ):
         raise Conflict(_l("This company's status has changed already. Please reload the page."))
     company.status = target.value
     company.review_note = reason
@@ -248,7 +322,14 @@ def _review(
     return company
 
 
-def approve_company(*, session: Session, actor: Actor, company_id: int, note: str = "") -> Company:
+def approve_company(
+    *,
+    session: Session,
+    actor: Actor,
+    company_id: int,
+    note: str = "",
+    expected_status: str | None = None,
+) -> Company:
     return _review(
         session,
         actor,
@@ -257,6 +338,7 @@ def approve_company(*, session: Session, actor: Actor, company_id: int, note: st
         target=CompanyStatus.APPROVED,
         action="approve",
         reason=note.strip(),
+        expected_status=expected_status,
     )
 
 
@@ -266,7 +348,14 @@ def _require_reason(reason: str) -> str:
     return reason.strip()
 
 
-def reject_company(*, session: Session, actor: Actor, company_id: int, reason: str) -> Company:
+def reject_company(
+    *,
+    session: Session,
+    actor: Actor,
+    company_id: int,
+    reason: str,
+    expected_status: str | None = None,
+) -> Company:
     return _review(
         session,
         actor,
@@ -275,10 +364,18 @@ def reject_company(*, session: Session, actor: Actor, company_id: int, reason: s
         target=CompanyStatus.REJECTED,
         action="reject",
         reason=_require_reason(reason),
+        expected_status=expected_status,
     )
 
 
-def suspend_company(*, session: Session, actor: Actor, company_id: int, reason: str) -> Company:
+def suspend_company(
+    *,
+    session: Session,
+    actor: Actor,
+    company_id: int,
+    reason: str,
+    expected_status: str | None = None,
+) -> Company:
     return _review(
         session,
         actor,
@@ -287,6 +384,28 @@ def suspend_company(*, session: Session, actor: Actor, company_id: int, reason: 
         target=CompanyStatus.SUSPENDED,
         action="suspend",
         reason=_require_reason(reason),
+        expected_status=expected_status,
+    )
+
+
+def reinstate_company(
+    *,
+    session: Session,
+    actor: Actor,
+    company_id: int,
+    note: str = "",
+    expected_status: str | None = None,
+) -> Company:
+    """Lift a suspension: the company and its postings are public again."""
+    return _review(
+        session,
+        actor,
+        company_id,
+        allowed_from={CompanyStatus.SUSPENDED},
+        target=CompanyStatus.APPROVED,
+        action="reinstate",
+        reason=note.strip(),
+        expected_status=expected_status,
     )
 
 

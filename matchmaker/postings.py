@@ -45,7 +45,7 @@ from matchmaker.models import (
 )
 from matchmaker.pagination import Page, paginate
 from matchmaker.schemas import PostingInput
-from matchmaker.search import fold, like_pattern, terms
+from matchmaker.search import fold, has_control_characters, like_pattern, terms
 from matchmaker.validation import parse
 
 OPEN_STATUSES = frozenset({PostingStatus.ACTIVE, PostingStatus.PAUSED})
@@ -296,6 +296,66 @@ def get_posting(*, session: Session, actor: Actor, posting_id: int) -> Posting:
     return _load(session, posting_id, visible_postings_clause(actor, clock.today()), actor)
 
 
+def get_moderated_posting(*, session: Session, actor: Actor, posting_id: int) -> Posting:
+    """A posting ``actor`` may pause or withdraw (a manager: its networks' postings).
+
+    Hidden postings answer 404; visible ones the actor may not moderate answer 403.
+    """
+    return _load(session, posting_id, moderated_postings_clause(actor), actor)
+
+
+def moderate_posting(
+    *,
+    session: Session,
+    actor: Actor,
+    posting_id: int,
+    action: str,
+    reason: str,
+    expected_status: str | None = None,
+    today: date | None = None,
+) -> Posting:
+    """A manager pauses or withdraws a posting of its networks; the reason goes to the audit trail.
+
+    ``expected_status`` is the status the manager saw; a stale page is refused with a conflict.
+    """
+    if action not in MODERATION_ACTIONS:
+        raise InvalidInput.single("action", "enum", _l("Please choose one of the offered values."))
+    if not reason.strip():
+        raise InvalidInput.single("reason", "missing", _l("Please give a reason."))
+    posting = get_moderated_posting(session=session, actor=actor, posting_id=posting_id)
+    if expected_status is not None and expected_status != posting.status:
+        raise Conflict(
+            _l("This posting's status has changed in the meantime. Please reload the page.")
+        )
+    return change_status(
+        session=session,
+        actor=actor,
+        posting_id=posting_id,
+        action=action,
+        reason=reason.strip(),
+        today=today,
+    )
+
+
+def count_managed_postings(
+    *, session: Session, actor: Actor, today: date | None = None
+) -> dict[str, int]:
+    """Live (active and still valid) needs and offers among the postings ``actor`` moderates."""
+    today = today or clock.today()
+    rows = session.execute(
+        select(Posting.kind, func.count())
+        .where(
+            moderated_postings_clause(actor),
+            Posting.status == PostingStatus.ACTIVE.value,
+            Posting.valid_until >= today,
+        )
+        .group_by(Posting.kind)
+    ).all()
+    counts = dict.fromkeys(PostingKind.values(), 0)
+    counts.update({str(kind): int(count) for kind, count in rows})
+    return counts
+
+
 def update_posting(
     *,
     session: Session,
@@ -508,12 +568,25 @@ def search_postings(
     page: int = 1,
     per_page: int = 20,
     today: date | None = None,
+    managed_only: bool = False,
 ) -> Page[Posting]:
-    """Postings the actor may see that match ``filters``, newest first."""
+    """Postings the actor may see that match ``filters``, newest first.
+
+    With ``managed_only`` only those the actor may moderate: a manager's networks' postings.
+    """
     today = today or clock.today()
+    if any(
+        has_control_characters(value or "")
+        for value in (filters.kind, filters.status, filters.category, filters.network)
+    ):
+        # No stored value has control characters, and PostgreSQL refuses NUL in parameters.
+        return Page(items=[], total=0, page=max(1, page), per_page=per_page)
+    scope = (
+        moderated_postings_clause(actor) if managed_only else visible_postings_clause(actor, today)
+    )
     stmt = (
         select(Posting)
-        .where(visible_postings_clause(actor, today))
+        .where(scope)
         .options(selectinload(Posting.company), selectinload(Posting.category))
     )
     if filters.kind:

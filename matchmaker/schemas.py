@@ -25,6 +25,8 @@ from pydantic_core import PydanticCustomError
 
 from matchmaker.models import Language, PostingKind, Role, Unit
 from matchmaker.validation import (
+    check_category_slug,
+    check_network_slug,
     check_phone,
     check_postal_code,
     check_single_line,
@@ -176,7 +178,8 @@ class NetworkInput(Strict):
     slug: Annotated[
         str,
         BeforeValidator(_strip),
-        StringConstraints(min_length=2, max_length=60, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"),
+        StringConstraints(min_length=2, max_length=60),
+        AfterValidator(check_network_slug),
     ]
     name: Annotated[Line, StringConstraints(min_length=2, max_length=160)]
     region: Annotated[Line, StringConstraints(max_length=120)] = ""
@@ -188,7 +191,8 @@ class CategoryInput(Strict):
     slug: Annotated[
         str,
         BeforeValidator(_strip),
-        StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z0-9]+(?:_[a-z0-9]+)*$"),
+        StringConstraints(min_length=2, max_length=40),
+        AfterValidator(check_category_slug),
     ]
     name_de: Annotated[Line, StringConstraints(min_length=2, max_length=80)]
     name_en: Annotated[Line, StringConstraints(min_length=2, max_length=80)]

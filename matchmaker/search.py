@@ -11,6 +11,7 @@ import unicodedata
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_TERMS = 8
 
 
@@ -26,6 +27,16 @@ def terms(query: str) -> list[str]:
     """The words of a query, folded; at most :data:`MAX_TERMS` of them."""
     words = [w for w in re.split(r"[\W_]+", fold(query)) if w]
     return words[:MAX_TERMS]
+
+
+def has_control_characters(text: str) -> bool:
+    """Such a value matches no stored name or slug, and PostgreSQL refuses NUL in parameters."""
+    return _CONTROL.search(text) is not None
+
+
+def clean_query(text: str) -> str:
+    """A typed search text without control characters (PostgreSQL refuses NUL in parameters)."""
+    return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
 
 
 def like_pattern(term: str) -> str:

@@ -22,6 +22,8 @@ Model = TypeVar("Model", bound=BaseModel)
 POSTAL_CODE_RE = re.compile(r"^[0-9]{5}$")
 PHONE_RE = re.compile(r"^[0-9+()/ .\-]{3,40}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NETWORK_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CATEGORY_SLUG_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 
 def check_text(value: str) -> str:
@@ -42,6 +44,18 @@ def check_postal_code(value: str) -> str:
     value = value.strip()
     if not POSTAL_CODE_RE.match(value):
         raise PydanticCustomError("postal_code", "a German postal code has five digits")
+    return value
+
+
+def check_network_slug(value: str) -> str:
+    if not NETWORK_SLUG_RE.match(value):
+        raise PydanticCustomError("network_slug", "lower-case letters, digits and hyphens")
+    return value
+
+
+def check_category_slug(value: str) -> str:
+    if not CATEGORY_SLUG_RE.match(value):
+        raise PydanticCustomError("category_slug", "lower-case letters, digits and underscores")
     return value
 
 
@@ -103,6 +117,12 @@ def _message(error: Mapping[str, Any]) -> Any:
             "Please choose a password of at least %(min)s characters.", min=ctx.get("min", "")
         ),
         "password_mismatch": _l("The two passwords differ."),
+        "network_slug": _l(
+            "Please use lower-case letters, digits and single hyphens only, e.g. cluster-nord."
+        ),
+        "category_slug": _l(
+            "Please use lower-case letters, digits and single underscores only, e.g. raw_material."
+        ),
     }
     is_text = isinstance(error.get("input"), str)
     if kind == "string_too_short" or (kind == "too_short" and is_text):
