@@ -20,8 +20,8 @@ __all__ = ["ConceptHit", "ConceptTagger", "Tagging", "TermRef"]
 # Weight of a concept found in a whole word, in a hyphen part, in a compound head, in a modifier.
 W_WORD = 1.0
 W_HYPHEN = 1.0
-W_HEAD = 0.8
-W_MODIFIER = 0.6
+W_HEAD = 1.0
+W_MODIFIER = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +79,12 @@ def _term_keys(term: str) -> list[tuple[str, ...]]:
 
 
 def _needs_case(term: str) -> str | None:
-    """Short letter-only abbreviations (Al, VA, FI) only match as written or in capitals."""
-    letters = term.replace(" ", "")
-    if letters.isalpha() and len(letters) <= 3:
+    """Letter-only abbreviations (IT, MAG, Al, VA) only match as written or in capitals.
+
+    Many collide with ordinary lower-case words; codes with digits (1.4301, FFP2) do not.
+    """
+    letters = term.replace(" ", "").replace("-", "")
+    if letters.isalpha():
         return term
     return None
 
@@ -164,8 +167,8 @@ class ConceptTagger:
             doc_keys.update(ks)
             doc_keys.update(t.parts)
             doc_keys.update(t.part_stems)
-        # (refs, weight, surface, word key or None, token index)
-        found: list[tuple[list[TermRef], float, str, str | None]] = []
+        # (refs, weight, surface, word key or None, keys of the matched words themselves)
+        found: list[tuple[list[TermRef], float, str, str | None, frozenset[str]]] = []
         covered = [False] * len(tokens)
         i = 0
         while i < len(tokens):
@@ -173,7 +176,8 @@ class ConceptTagger:
             if m is not None:
                 n, refs = m
                 surface = " ".join(t.surface for t in tokens[i : i + n])
-                found.append((refs, W_WORD, surface, tokens[i].stem if n == 1 else None))
+                own = frozenset().union(*keys[i : i + n])
+                found.append((refs, W_WORD, surface, tokens[i].stem if n == 1 else None, own))
                 for k in range(i, i + n):
                     covered[k] = True
                 i += n
@@ -190,23 +194,39 @@ class ConceptTagger:
                 refs = self._lookup_word(tail, t.lang)
                 if refs:
                     w = W_HYPHEN if hyphen else W_HEAD
-                    found.append((refs, w, t.surface, stem(tail, t.lang) if j == n - 1 else None))
+                    key = stem(tail, t.lang)
+                    own = frozenset({tail, key})
+                    found.append((refs, w, t.surface, key if j == n - 1 else None, own))
                     break
             for j, part in enumerate(t.parts[:-1]):
                 refs = self._lookup_word(part, t.lang)
                 if refs:
                     w = W_HYPHEN if hyphen else W_MODIFIER
-                    found.append((refs, w, t.surface, stem(part, t.lang)))
+                    key = stem(part, t.lang)
+                    found.append((refs, w, t.surface, key, frozenset({part, key})))
         tagging = Tagging()
         certain = {refs[0].concept for refs, *_ in found if len({r.concept for r in refs}) == 1}
-        for refs, weight, surface, key in found:
+        for refs, weight, surface, key, own in found:
+            cue_keys = doc_keys - own
             concepts = list(dict.fromkeys(r.concept for r in refs))
             if len(concepts) == 1:
                 ref = refs[0]
+                c = self.thesaurus[ref.concept]
+                if (
+                    c.context
+                    and ref.type != "abbr"
+                    and " " not in surface
+                    and len(ref.term) <= 8
+                    and not (self._context[c.id] & cue_keys)
+                    and (category is None or category not in c.categories)
+                ):
+                    # everyday word with a non-domain sense (Mutter, Feder) and nothing confirms it
+                    weight *= 0.6
                 tagging.add(ConceptHit(ref.concept, weight, ref.term, ref.type, surface))
                 continue
-            chosen = self._resolve(concepts, doc_keys, category, certain)
-            share = weight / len(chosen)
+            chosen = self._resolve(concepts, cue_keys, category, certain)
+            # undecided: keep every sense, weighted low, rather than guess one
+            share = weight / len(chosen) if len(chosen) == 1 else 0.5 * weight / len(chosen)
             for cid in chosen:
                 ref = next(r for r in refs if r.concept == cid)
                 tagging.add(

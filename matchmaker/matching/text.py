@@ -265,6 +265,8 @@ class CompoundSplitter:
             return False
         if piece in self._known:
             return True
+        if head and len(piece) > self.min_part + 1 and stem(piece, "de") in self._known:
+            return True  # inflected head: Edelstahl|bleche
         if not head:
             for f in _FUGEN:
                 if piece.endswith(f) and len(piece) - len(f) >= self.min_part:

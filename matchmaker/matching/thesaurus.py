@@ -35,7 +35,7 @@ CATEGORIES: tuple[str, ...] = (
     "know_how",
 )
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CONCEPT_KEYS = frozenset(
     {"id", "label", "group", "broader", "related", "categories", "de", "en", "abbr", "context"}
 )

@@ -1,0 +1,918 @@
+"""The matching engine: an incremental index of postings and the need-offer score.
+
+Score of a need-offer pair (all parts in [0, 1]; see README for the weights)::
+
+    text  = weighted mean of text_word, text_char, concept, fuzzy
+            (concept left out when neither posting names a thesaurus concept)
+    score = text * category * distance * quantity * availability * (1 - penalty)
+
+Ranking is two-stage: sparse products of the query with the opposite side's matrices give word,
+character and concept scores for every indexed posting at once, the structural factors are applied
+vectorised, and the best ``candidate_pool`` postings are scored exactly (concept coverage, exclusive
+group conflicts, wrong word sense, fuzzy ratio). Pairs beyond the radius are filtered out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from rapidfuzz import fuzz, process
+
+from .concepts import ConceptTagger
+from .explain import Explanation, PairFacts, build_explanation
+from .features import CHAR_BITS, WORD_BITS, Analysis, Featurizer, HashedIdf, SparseVec
+from .geo import coordinates, distances_km
+from .structure import UNITS, category_factor_table, category_index, unit_scale
+from .text import CompoundSplitter, TextAnalyzer
+from .thesaurus import Thesaurus
+
+__all__ = ["ENGINE_VERSION", "Candidate", "Engine", "EngineConfig", "PostingDoc"]
+
+ENGINE_VERSION = "1.0.0"
+
+KINDS = ("need", "offer")
+
+
+@dataclass(frozen=True)
+class PostingDoc:
+    """What the engine knows of a posting."""
+
+    id: int | str
+    kind: str
+    title: str
+    description: str = ""
+    category: str | None = None
+    postal_code: str | None = None
+    radius_km: float | None = None
+    quantity: float | None = None
+    unit: str | None = None
+    available_from: date | None = None
+    available_until: date | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One suggested partner posting with its score, score parts and explanation."""
+
+    id: int | str
+    score: float
+    components: dict[str, float]
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Weights and limits of the score; tuned on the development needs and STS-de train."""
+
+    w_word: float = 0.30
+    w_char: float = 0.20
+    w_concept: float = 0.40
+    w_fuzzy: float = 0.10
+    # similarity() (symmetric text similarity, e.g. STS): own weights
+    s_word: float = 0.35
+    s_char: float = 0.35
+    s_concept: float = 0.15
+    s_fuzzy: float = 0.15
+    title_weight: float = 2.0
+    part_weight: float = 0.5
+    number_weight: float = 0.3
+    char_max_df: float = 0.2
+    # concept score = need_coverage * w + offer_coverage * (1 - w)
+    need_coverage_weight: float = 0.75
+    category_mismatch: float = 0.6
+    distance_scale_km: float = 300.0
+    distance_weight: float = 0.1
+    quantity_weight: float = 0.4
+    window_mismatch: float = 0.6
+    too_far: float = 0.3
+    wrong_material: float = 0.6
+    wrong_sense: float = 0.5
+    candidate_pool: int = 200
+    compact_ratio: float = 0.25
+    min_corpus_word_df: int = 2
+    typo_min_df: int = 3
+
+
+@dataclass(frozen=True)
+class _Meta:
+    cat: int
+    lat: float
+    lon: float
+    radius: float
+    qty: float
+    unit: int
+    start: float
+    end: float
+
+
+def _meta(doc: PostingDoc) -> _Meta:
+    coord = coordinates(doc.postal_code)
+    scale = unit_scale(doc.unit)
+    qty = float(doc.quantity) * scale[1] if doc.quantity and scale else math.nan
+    unit = UNITS.index(scale[0]) if scale and scale[0] in UNITS else -1
+    return _Meta(
+        cat=category_index(doc.category),
+        lat=coord[0] if coord else math.nan,
+        lon=coord[1] if coord else math.nan,
+        radius=float(doc.radius_km) if doc.radius_km else math.nan,
+        qty=qty,
+        unit=unit,
+        start=float(doc.available_from.toordinal()) if doc.available_from else -math.inf,
+        end=float(doc.available_until.toordinal()) if doc.available_until else math.inf,
+    )
+
+
+class _Column:
+    """A growable numpy column (amortised O(1) append)."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.data = np.zeros(64, dtype)
+        self.n = 0
+
+    def append(self, value: Any) -> None:
+        if self.n == len(self.data):
+            self.data = np.concatenate([self.data, np.zeros_like(self.data)])
+        self.data[self.n] = value
+        self.n += 1
+
+    def view(self) -> NDArray[Any]:
+        return self.data[: self.n]
+
+    def replace(self, values: NDArray[Any]) -> None:
+        self.data = np.array(values, dtype=self.data.dtype, copy=True)
+        if len(self.data) == 0:
+            self.data = np.zeros(64, self.data.dtype)
+        self.n = len(values)
+
+
+def _csr(rows: Sequence[SparseVec], ncols: int) -> sp.csr_matrix:
+    indptr = np.zeros(len(rows) + 1, np.int64)
+    if rows:
+        indptr[1:] = np.cumsum([len(r.idx) for r in rows])
+        idx = np.concatenate([r.idx for r in rows]) if indptr[-1] else np.zeros(0, np.int32)
+        val = np.concatenate([r.val for r in rows]) if indptr[-1] else np.zeros(0, np.float32)
+    else:
+        idx, val = np.zeros(0, np.int32), np.zeros(0, np.float32)
+    return sp.csr_matrix((val, idx, indptr), shape=(len(rows), ncols))
+
+
+class _Segment:
+    """Word and char matrices (CSC, for query-time column access) and concepts (CSR) of rows."""
+
+    def __init__(
+        self, word: sp.csr_matrix, char: sp.csr_matrix, concept: sp.csr_matrix
+    ) -> None:
+        self.word = word.tocsc()
+        self.char = char.tocsc()
+        self.concept = concept.tocsr()
+        self.n = word.shape[0]
+
+    def rows_csr(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+        return self.word.tocsr(), self.char.tocsr(), self.concept
+
+
+def _col_scores(mat: sp.csc_matrix, q: SparseVec) -> NDArray[np.float64]:
+    if not len(q.idx) or mat.shape[0] == 0:
+        return np.zeros(mat.shape[0])
+    sub = mat[:, q.idx]
+    return np.asarray(sub @ q.val.astype(np.float64)).ravel()
+
+
+@dataclass
+class _Side:
+    """All indexed postings of one kind: main segment + pending rows, per-row metadata."""
+
+    n_concepts: int
+    ids: list[int | str] = field(default_factory=list)
+    docs: list[PostingDoc | None] = field(default_factory=list)
+    fuzzy: list[str] = field(default_factory=list)
+    senses: dict[int, dict[str, str]] = field(default_factory=dict)
+    row_of: dict[int | str, int] = field(default_factory=dict)
+    main: _Segment | None = None
+    pending_word: list[SparseVec] = field(default_factory=list)
+    pending_char: list[SparseVec] = field(default_factory=list)
+    pending_concept: list[SparseVec] = field(default_factory=list)
+    delta: _Segment | None = None
+    dead: int = 0
+
+    def __post_init__(self) -> None:
+        self.alive = _Column(np.bool_)
+        self.cat = _Column(np.int16)
+        self.lat = _Column(np.float64)
+        self.lon = _Column(np.float64)
+        self.radius = _Column(np.float64)
+        self.qty = _Column(np.float64)
+        self.unit = _Column(np.int16)
+        self.start = _Column(np.float64)
+        self.end = _Column(np.float64)
+
+    @property
+    def n_main(self) -> int:
+        return self.main.n if self.main is not None else 0
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    def append(
+        self,
+        doc: PostingDoc,
+        word: SparseVec,
+        char: SparseVec,
+        concept: SparseVec,
+        analysis: Analysis,
+    ) -> None:
+        row = len(self.ids)
+        self.ids.append(doc.id)
+        self.docs.append(doc)
+        self.fuzzy.append(analysis.fuzzy_text)
+        if analysis.tagging.senses:
+            self.senses[row] = dict(analysis.tagging.senses)
+        self.row_of[doc.id] = row
+        m = _meta(doc)
+        self.alive.append(True)
+        for col, v in (
+            (self.cat, m.cat),
+            (self.lat, m.lat),
+            (self.lon, m.lon),
+            (self.radius, m.radius),
+            (self.qty, m.qty),
+            (self.unit, m.unit),
+            (self.start, m.start),
+            (self.end, m.end),
+        ):
+            col.append(v)
+        self.pending_word.append(word)
+        self.pending_char.append(char)
+        self.pending_concept.append(concept)
+        self.delta = None
+
+    def remove(self, doc_id: int | str) -> bool:
+        row = self.row_of.pop(doc_id, None)
+        if row is None:
+            return False
+        self.alive.data[row] = False
+        self.docs[row] = None
+        self.fuzzy[row] = ""
+        self.senses.pop(row, None)
+        self.dead += 1
+        return True
+
+    def delta_segment(self) -> _Segment | None:
+        if not self.pending_word:
+            return None
+        if self.delta is None:
+            self.delta = _Segment(
+                _csr(self.pending_word, 1 << WORD_BITS),
+                _csr(self.pending_char, 1 << CHAR_BITS),
+                _csr(self.pending_concept, max(self.n_concepts, 1)),
+            )
+        return self.delta
+
+    def build_main(self) -> None:
+        """Merge pending rows into the main segment and drop removed rows (no re-analysis)."""
+        parts_w, parts_c, parts_k = [], [], []
+        if self.main is not None:
+            w, c, k = self.main.rows_csr()
+            parts_w.append(w)
+            parts_c.append(c)
+            parts_k.append(k)
+        if self.pending_word:
+            parts_w.append(_csr(self.pending_word, 1 << WORD_BITS))
+            parts_c.append(_csr(self.pending_char, 1 << CHAR_BITS))
+            parts_k.append(_csr(self.pending_concept, max(self.n_concepts, 1)))
+        if not parts_w:
+            return
+        keep = np.flatnonzero(self.alive.view())
+        w = sp.vstack(parts_w, format="csr")[keep]
+        c = sp.vstack(parts_c, format="csr")[keep]
+        k = sp.vstack(parts_k, format="csr")[keep]
+        self.main = _Segment(w, c, k)
+        self.pending_word, self.pending_char, self.pending_concept = [], [], []
+        self.delta = None
+        old_senses = self.senses
+        new_index = {int(old): new for new, old in enumerate(keep)}
+        self.ids = [self.ids[i] for i in keep]
+        self.docs = [self.docs[i] for i in keep]
+        self.fuzzy = [self.fuzzy[i] for i in keep]
+        self.senses = {new_index[r]: s for r, s in old_senses.items() if r in new_index}
+        self.row_of = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        for col in (
+            self.alive,
+            self.cat,
+            self.lat,
+            self.lon,
+            self.radius,
+            self.qty,
+            self.unit,
+            self.start,
+            self.end,
+        ):
+            col.replace(col.view()[keep])
+        self.dead = 0
+
+    def needs_compaction(self, ratio: float) -> bool:
+        total = len(self.ids)
+        return total > 0 and (self.dead + len(self.pending_word)) > max(64, ratio * total)
+
+    def concept_rows(self, rows: NDArray[np.int64]) -> sp.csr_matrix:
+        n_main = self.n_main
+        parts = []
+        main_rows = rows[rows < n_main]
+        delta_rows = rows[rows >= n_main] - n_main
+        if len(main_rows) and self.main is not None:
+            parts.append(self.main.concept[main_rows])
+        delta = self.delta_segment()
+        if len(delta_rows) and delta is not None:
+            parts.append(delta.concept[delta_rows])
+        if not parts:
+            return sp.csr_matrix((0, max(self.n_concepts, 1)), dtype=np.float32)
+        return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0].tocsr()
+
+
+class _ConceptSpace:
+    """Concept index, IDF, and the need->offer relation and conflict matrices."""
+
+    def __init__(self, thesaurus: Thesaurus | None) -> None:
+        self.thesaurus = thesaurus
+        ids = sorted(thesaurus.concepts) if thesaurus is not None else []
+        self.ids = ids
+        self.index = {cid: i for i, cid in enumerate(ids)}
+        n = len(ids)
+        self.idf = np.ones(n, np.float32)
+        # rel[need_concept, offer_concept]: how well the offer concept serves the need concept
+        self.rel = np.zeros((n, n), np.float32)
+        self.conflict = np.zeros((n, n), np.bool_)
+        if thesaurus is None:
+            return
+        np.fill_diagonal(self.rel, 1.0)
+        for cid, i in self.index.items():
+            for anc, d in thesaurus.ancestors(cid).items():
+                j = self.index[anc]
+                # need names the broader concept, the offer a narrower one: a good partial fit
+                self.rel[j, i] = max(self.rel[j, i], 0.8 if d == 1 else 0.65)
+                # need is specific, the offer only general: a weaker partial fit
+                self.rel[i, j] = max(self.rel[i, j], {1: 0.5, 2: 0.35}.get(d, 0.2))
+            for r in thesaurus.concepts[cid].related:
+                j = self.index[r]
+                self.rel[i, j] = max(self.rel[i, j], 0.3)
+                self.rel[j, i] = max(self.rel[j, i], 0.3)
+        # exclusive conflicts: different members (or their descendants) of an exclusive group
+        sigs = {cid: thesaurus.exclusive_signature(cid) for cid in ids}
+        by_group: dict[str, dict[str, list[int]]] = {}
+        for cid, sig in sigs.items():
+            for g, member in sig.items():
+                by_group.setdefault(g, {}).setdefault(member, []).append(self.index[cid])
+        for members in by_group.values():
+            groups = list(members.values())
+            for a_i, a in enumerate(groups):
+                for b in groups[a_i + 1 :]:
+                    for i in a:
+                        for j in b:
+                            if thesaurus.conflict(ids[i], ids[j]) is not None:
+                                self.conflict[i, j] = True
+                                self.conflict[j, i] = True
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def fit_idf(self, analyses: Iterable[Analysis]) -> None:
+        n = 0
+        df = np.zeros(len(self.ids), np.float64)
+        for a in analyses:
+            n += 1
+            for cid in a.tagging.hits:
+                df[self.index[cid]] += 1
+        if len(self.ids):
+            self.idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+
+    def vector(self, a: Analysis) -> SparseVec:
+        """Concept weights of a posting: hit weight x concept IDF (not normalised)."""
+        if not a.tagging.hits:
+            return SparseVec.empty()
+        pairs = sorted((self.index[c], h.weight) for c, h in a.tagging.hits.items())
+        idx = np.array([p[0] for p in pairs], np.int32)
+        val = np.array([p[1] for p in pairs], np.float32) * self.idf[idx]
+        return SparseVec(idx, val.astype(np.float32))
+
+    def expansion(self, q: SparseVec, *, query_is_need: bool) -> NDArray[np.float32]:
+        """Dense vector over concepts: best relation of each concept to the query's concepts."""
+        if not len(q.idx):
+            return np.zeros(len(self.ids), np.float32)
+        rel = self.rel[q.idx] if query_is_need else self.rel[:, q.idx].T
+        w = q.val / max(float(q.val.sum()), 1e-9)
+        return np.asarray((rel * w[:, None]).sum(axis=0), np.float32)
+
+
+def _reduce_rows(
+    ufunc: np.ufunc, values: NDArray[Any], indptr: NDArray[np.int64], axis: int, empty: float
+) -> NDArray[np.float64]:
+    """ufunc.reduceat over CSR row segments, with ``empty`` for rows without entries."""
+    n_rows = len(indptr) - 1
+    shape = list(values.shape)
+    shape[axis] = n_rows
+    out = np.full(shape, empty, np.float64)
+    nonempty = np.flatnonzero(np.diff(indptr) > 0)
+    if len(nonempty):
+        red = ufunc.reduceat(values, indptr[nonempty], axis=axis)
+        if axis == 0:
+            out[nonempty] = red
+        else:
+            out[:, nonempty] = red
+    return out
+
+
+@dataclass
+class _Query:
+    doc: PostingDoc
+    analysis: Analysis
+    word: SparseVec
+    char: SparseVec
+    concept: SparseVec
+    meta: _Meta
+
+
+class Engine:
+    """Need-offer matching over an incremental index (see module docstring and README)."""
+
+    def __init__(
+        self, *, thesaurus: Thesaurus | None = None, config: EngineConfig | None = None
+    ) -> None:
+        self.config = config or EngineConfig()
+        self.thesaurus = thesaurus
+        self.tagger = ConceptTagger(thesaurus) if thesaurus is not None else None
+        self.concepts = _ConceptSpace(thesaurus)
+        self._cat_table = category_factor_table(mismatch=self.config.category_mismatch)
+        self._fit_calls = 0
+        self._reset_text_model([])
+        self._sides = {k: _Side(len(self.concepts)) for k in KINDS}
+
+    # -- text model ---------------------------------------------------------------------------
+    def _reset_text_model(self, corpus_words: Iterable[str]) -> None:
+        cfg = self.config
+        splitter = CompoundSplitter()
+        if self.tagger is not None:
+            splitter.add_words(self.tagger.vocabulary)
+        splitter.add_words(corpus_words)
+        self.analyzer = TextAnalyzer(splitter=splitter)
+        self.featurizer = Featurizer(
+            self.analyzer,
+            self.tagger,
+            title_weight=cfg.title_weight,
+            part_weight=cfg.part_weight,
+            number_weight=cfg.number_weight,
+        )
+        self.word_idf = HashedIdf(WORD_BITS)
+        self.char_idf = HashedIdf(CHAR_BITS)
+
+    def analyze(self, doc: PostingDoc) -> Analysis:
+        """Tokens, features and concepts of a posting (with the current fitted vocabulary)."""
+        return self.featurizer.analyze(
+            doc.title, doc.description or "", language=doc.language, category=doc.category
+        )
+
+    def _query(self, doc: PostingDoc, analysis: Analysis | None = None) -> _Query:
+        a = analysis or self.analyze(doc)
+        return _Query(
+            doc=doc,
+            analysis=a,
+            word=self.word_idf.vector(a.word_tf),
+            char=self.char_idf.vector(a.char_tf),
+            concept=self.concepts.vector(a),
+            meta=_meta(doc),
+        )
+
+    # -- index maintenance ----------------------------------------------------------------------
+    def fit(self, docs: Iterable[PostingDoc]) -> None:
+        """Full refit: compound dictionary, typo vocabulary, IDF; then index all docs."""
+        from collections import Counter
+
+        from .text import raw_tokens
+
+        self._fit_calls += 1
+        docs = [d for d in docs if d.kind in KINDS]
+        df: Counter[str] = Counter()
+        for d in docs:
+            words: set[str] = set()
+            for t in raw_tokens(f"{d.title} {d.description or ''}"):
+                words.add(t.norm)
+                words.update(t.parts)
+            df.update(w for w in words if w.isalpha())
+        cfg = self.config
+        self._reset_text_model(w for w, n in df.items() if n >= cfg.min_corpus_word_df)
+        typo_vocab: dict[str, int] = {w: n for w, n in df.items() if n >= cfg.typo_min_df}
+        if self.tagger is not None:
+            for w in self.tagger.vocabulary:
+                typo_vocab.setdefault(w, 1)
+        self.analyzer.typo_vocab = typo_vocab
+        analyses = [self.analyze(d) for d in docs]
+        self.word_idf.fit(a.word_tf.keys() for a in analyses)
+        self.char_idf.fit((a.char_tf.keys() for a in analyses), max_df=cfg.char_max_df)
+        self.concepts.fit_idf(analyses)
+        self._sides = {k: _Side(len(self.concepts)) for k in KINDS}
+        for d, a in zip(docs, analyses, strict=True):
+            self._append(d, a)
+        for side in self._sides.values():
+            side.build_main()
+
+    def _append(self, doc: PostingDoc, analysis: Analysis | None = None) -> None:
+        if doc.kind not in KINDS:
+            raise ValueError(f"posting {doc.id!r}: kind must be 'need' or 'offer', not {doc.kind!r}")
+        q = self._query(doc, analysis)
+        side = self._sides[doc.kind]
+        for other in self._sides.values():
+            other.remove(doc.id)
+        side.append(doc, q.word, q.char, q.concept, q.analysis)
+
+    def add(self, doc: PostingDoc) -> None:
+        """Index one posting with the fixed IDF (no refit, no rescan); replaces a same-id posting."""
+        self._append(doc)
+        self._maybe_compact()
+
+    def update(self, doc: PostingDoc) -> None:
+        """Re-index a changed posting (incremental)."""
+        self._append(doc)
+        self._maybe_compact()
+
+    def remove(self, doc_id: int | str) -> None:
+        """Drop a posting from the index (its row is marked dead, compacted later)."""
+        for side in self._sides.values():
+            side.remove(doc_id)
+        self._maybe_compact()
+
+    def _maybe_compact(self) -> None:
+        for side in self._sides.values():
+            if side.needs_compaction(self.config.compact_ratio):
+                side.build_main()
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self._sides.values())
+
+    def __contains__(self, doc_id: object) -> bool:
+        return any(doc_id in s.row_of for s in self._sides.values())
+
+    # -- scoring ---------------------------------------------------------------------------------
+    def _stage1(self, q: _Query, side: _Side) -> dict[str, NDArray[np.float64]]:
+        """Word, char and approximate concept scores against every row of a side."""
+        query_is_need = q.doc.kind == "need"
+        exp = self.concepts.expansion(q.concept, query_is_need=query_is_need)
+        words, chars, concepts = [], [], []
+        for seg in (side.main, side.delta_segment()):
+            if seg is None:
+                continue
+            words.append(_col_scores(seg.word, q.word))
+            chars.append(_col_scores(seg.char, q.char))
+            if len(self.concepts) and len(q.concept.idx):
+                k = seg.concept
+                rowsum = np.asarray(k.sum(axis=1)).ravel()
+                concepts.append(np.asarray(k @ exp).ravel() / np.maximum(rowsum, 1e-9))
+            else:
+                concepts.append(np.zeros(seg.n))
+        if not words:
+            z = np.zeros(0)
+            return {"word": z, "char": z, "concept": z}
+        return {
+            "word": np.concatenate(words),
+            "char": np.concatenate(chars),
+            "concept": np.concatenate(concepts),
+        }
+
+    def _structure(
+        self, q: _Query, side: _Side, rows: NDArray[np.int64] | slice
+    ) -> dict[str, NDArray[np.float64]]:
+        """Category, distance, quantity and availability factors for rows of a side."""
+        cfg = self.config
+        m = q.meta
+        cat = self._cat_table[m.cat, side.cat.view()[rows]]
+        lat, lon = side.lat.view()[rows], side.lon.view()[rows]
+        n = len(cat)
+        if math.isnan(m.lat):
+            dist = np.full(n, np.nan)
+        else:
+            dist = distances_km((m.lat, m.lon), lat, lon)
+        radius_other = side.radius.view()[rows]
+        if q.doc.kind == "need":
+            radius = np.full(n, m.radius) if not math.isnan(m.radius) else radius_other
+        else:
+            radius = np.where(np.isnan(radius_other), m.radius, radius_other)
+        with np.errstate(invalid="ignore"):
+            too_far = (dist > radius) & ~np.isnan(dist) & ~np.isnan(radius)
+        closeness = np.where(np.isnan(dist), 1.0, 1.0 - np.minimum(dist, cfg.distance_scale_km) / cfg.distance_scale_km)
+        dist_f = 1.0 - cfg.distance_weight * (1.0 - closeness)
+        dist_f = np.where(too_far, dist_f * cfg.too_far, dist_f)
+        qty_o, unit_o = side.qty.view()[rows], side.unit.view()[rows]
+        if math.isnan(m.qty) or m.unit < 0:
+            ratio = np.full(n, np.nan)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                if q.doc.kind == "need":
+                    ratio = np.where(unit_o == m.unit, np.minimum(1.0, qty_o / m.qty), np.nan)
+                else:
+                    ratio = np.where(unit_o == m.unit, np.minimum(1.0, m.qty / qty_o), np.nan)
+        qty_f = np.where(np.isnan(ratio), 1.0, 1.0 - cfg.quantity_weight * (1.0 - ratio))
+        start_o, end_o = side.start.view()[rows], side.end.view()[rows]
+        overlap = np.maximum(start_o, m.start) <= np.minimum(end_o, m.end)
+        avail_f = np.where(overlap, 1.0, cfg.window_mismatch)
+        return {
+            "category": cat,
+            "distance": closeness,
+            "distance_f": dist_f,
+            "distance_km": dist,
+            "too_far": too_far.astype(np.float64),
+            "quantity": np.where(np.isnan(ratio), 1.0, ratio),
+            "quantity_f": qty_f,
+            "quantity_known": (~np.isnan(ratio)).astype(np.float64),
+            "availability": overlap.astype(np.float64),
+            "availability_f": avail_f,
+        }
+
+    def _concept_exact(
+        self, q: _Query, cand: sp.csr_matrix
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Exact concept score and wrong-material severity of the query against candidate rows.
+
+        Returns (concept score, conflict severity, mask of rows where either side has concepts).
+        """
+        m = cand.shape[0]
+        cfg = self.config
+        has_q = len(q.concept.idx) > 0
+        rowsum = np.asarray(cand.sum(axis=1)).ravel() if m else np.zeros(0)
+        has_any = np.where((rowsum > 0) | has_q, 1.0, 0.0)
+        if not has_q or m == 0 or cand.nnz == 0:
+            return np.zeros(m), np.zeros(m), has_any
+        qi, qw = q.concept.idx, q.concept.val.astype(np.float64)
+        indptr = cand.indptr.astype(np.int64)
+        ci, cw = cand.indices, cand.data.astype(np.float64)
+        if q.doc.kind == "need":
+            rel = self.concepts.rel[np.ix_(qi, ci)].astype(np.float64)  # |q| x nnz
+            conf = self.concepts.conflict[np.ix_(qi, ci)]
+            best_need = _reduce_rows(np.maximum, rel, indptr, axis=1, empty=0.0)  # |q| x m
+            need_cov = (qw[:, None] * best_need).sum(axis=0) / qw.sum()
+            best_offer = rel.max(axis=0)  # per candidate entry
+            offer_cov = _reduce_rows(np.add, best_offer * cw, indptr, 0, 0.0) / np.maximum(rowsum, 1e-9)
+            confl = _reduce_rows(np.maximum, conf.astype(np.float64), indptr, axis=1, empty=0.0)
+            confl = confl * (best_need < 0.5)
+            severity = (qw[:, None] * confl).sum(axis=0) / qw.sum()
+        else:
+            rel = self.concepts.rel[np.ix_(ci, qi)].astype(np.float64)  # nnz x |q|
+            conf = self.concepts.conflict[np.ix_(ci, qi)]
+            best_need_entry = rel.max(axis=1)
+            need_cov = _reduce_rows(np.add, best_need_entry * cw, indptr, 0, 0.0) / np.maximum(
+                rowsum, 1e-9
+            )
+            best_offer = _reduce_rows(np.maximum, rel, indptr, axis=0, empty=0.0)  # m x |q|
+            offer_cov = (best_offer * qw[None, :]).sum(axis=1) / qw.sum()
+            confl_entry = conf.any(axis=1) & (best_need_entry < 0.5)
+            severity = _reduce_rows(np.add, confl_entry * cw, indptr, 0, 0.0) / np.maximum(
+                rowsum, 1e-9
+            )
+        w = cfg.need_coverage_weight
+        score = w * need_cov + (1.0 - w) * offer_cov
+        return np.clip(score, 0.0, 1.0), np.clip(severity, 0.0, 1.0), has_any
+
+    def _wrong_sense(
+        self, q: _Query, senses: Sequence[dict[str, str] | None]
+    ) -> tuple[NDArray[np.float64], list[list[tuple[str, str, str]]]]:
+        """Rows where a shared ambiguous word is used in another sense, and which words."""
+        qs = q.analysis.tagging.senses
+        flags = np.zeros(len(senses))
+        which: list[list[tuple[str, str, str]]] = [[] for _ in senses]
+        if not qs:
+            return flags, which
+        for i, s in enumerate(senses):
+            if not s:
+                continue
+            for key, cq in qs.items():
+                co = s.get(key)
+                if co is None or co == cq:
+                    continue
+                a, b = self.concepts.index[cq], self.concepts.index[co]
+                if self.concepts.rel[a, b] >= 0.3 or self.concepts.rel[b, a] >= 0.3:
+                    continue
+                flags[i] = 1.0
+                which[i].append((key, cq, co))
+        return flags, which
+
+    def _combine(
+        self,
+        *,
+        word: NDArray[np.float64],
+        char: NDArray[np.float64],
+        concept: NDArray[np.float64],
+        fuzzy: NDArray[np.float64],
+        has_concepts: NDArray[np.float64],
+        symmetric: bool = False,
+    ) -> NDArray[np.float64]:
+        cfg = self.config
+        if symmetric:
+            ww, wc, wk, wf = cfg.s_word, cfg.s_char, cfg.s_concept, cfg.s_fuzzy
+        else:
+            ww, wc, wk, wf = cfg.w_word, cfg.w_char, cfg.w_concept, cfg.w_fuzzy
+        wk_eff = wk * has_concepts
+        total = ww + wc + wf + wk_eff
+        return (ww * word + wc * char + wk_eff * concept + wf * fuzzy) / total
+
+    def _score_rows(
+        self,
+        q: _Query,
+        side: _Side,
+        rows: NDArray[np.int64],
+        word: NDArray[np.float64],
+        char: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]], list[Any]]:
+        """Exact scores of candidate rows (second stage)."""
+        cfg = self.config
+        cand = side.concept_rows(rows)
+        concept, severity, has_k = self._concept_exact(q, cand)
+        texts = [side.fuzzy[r] for r in rows]
+        if q.analysis.fuzzy_text and len(texts):
+            fz = process.cdist(
+                [q.analysis.fuzzy_text], texts, scorer=fuzz.token_set_ratio, dtype=np.float32
+            )[0].astype(np.float64) / 100.0
+        else:
+            fz = np.zeros(len(rows))
+        sense_flags, sense_info = self._wrong_sense(q, [side.senses.get(int(r)) for r in rows])
+        st = self._structure(q, side, rows)
+        text = self._combine(
+            word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k
+        )
+        pen_f = (1.0 - cfg.wrong_material * severity) * np.where(
+            sense_flags > 0, cfg.wrong_sense, 1.0
+        )
+        score = (
+            text
+            * st["category"]
+            * st["distance_f"]
+            * st["quantity_f"]
+            * st["availability_f"]
+            * pen_f
+        )
+        comps = {
+            "text_word": word,
+            "text_char": char,
+            "concept": concept,
+            "fuzzy": fz,
+            "text": text,
+            "category": st["category"],
+            "distance": st["distance"],
+            "quantity": st["quantity"],
+            "availability": st["availability"],
+            "penalty": 1.0 - pen_f,
+            "_wrong_material": severity,
+            "_wrong_sense": sense_flags,
+            "_too_far": st["too_far"],
+            "_distance_km": st["distance_km"],
+            "_quantity_known": st["quantity_known"],
+        }
+        return np.clip(score, 0.0, 1.0), comps, sense_info
+
+    def rank(self, doc: PostingDoc, k: int = 10, *, min_score: float = 0.0) -> list[Candidate]:
+        """Best postings of the opposite kind for ``doc`` (which need not be indexed)."""
+        if doc.kind not in KINDS:
+            raise ValueError(f"kind must be 'need' or 'offer', not {doc.kind!r}")
+        other = self._sides["offer" if doc.kind == "need" else "need"]
+        if len(other) == 0 or k <= 0:
+            return []
+        q = self._query(doc)
+        s1 = self._stage1(q, other)
+        n = len(s1["word"])
+        cfg = self.config
+        has_k = np.full(n, 1.0 if len(q.concept.idx) else 0.0)
+        pre = self._combine(
+            word=s1["word"],
+            char=s1["char"],
+            concept=s1["concept"],
+            fuzzy=np.maximum(s1["word"], s1["char"]),
+            has_concepts=has_k,
+        )
+        st = self._structure(q, other, slice(None))
+        pre = pre * st["category"] * st["distance_f"] * st["quantity_f"] * st["availability_f"]
+        valid = other.alive.view() & (st["too_far"] == 0)
+        if doc.id in other.row_of:
+            valid[other.row_of[doc.id]] = False
+        pre = np.where(valid, pre, -1.0)
+        pool = max(cfg.candidate_pool, k)
+        n_valid = int(valid.sum())
+        if n_valid == 0:
+            return []
+        if n > pool:
+            rows = np.argpartition(-pre, pool - 1)[:pool]
+        else:
+            rows = np.arange(n)
+        rows = rows[pre[rows] >= 0].astype(np.int64)
+        rows.sort()
+        score, comps, sense_info = self._score_rows(
+            q, other, rows, s1["word"][rows], s1["char"][rows]
+        )
+        order = np.lexsort((rows, -score))[:k]
+        out: list[Candidate] = []
+        for i in order:
+            if score[i] < min_score:
+                continue
+            r = int(rows[i])
+            cdoc = other.docs[r]
+            assert cdoc is not None
+            out.append(self._candidate(q, cdoc, float(score[i]), comps, int(i), sense_info[i]))
+        return out
+
+    def _candidate(
+        self,
+        q: _Query,
+        other: PostingDoc,
+        score: float,
+        comps: dict[str, NDArray[np.float64]],
+        i: int,
+        senses: list[tuple[str, str, str]],
+    ) -> Candidate:
+        public = {k: round(float(v[i]), 6) for k, v in comps.items() if not k.startswith("_")}
+        facts = PairFacts(
+            score=score,
+            components=public,
+            wrong_material=float(comps["_wrong_material"][i]),
+            wrong_sense=senses,
+            too_far=bool(comps["_too_far"][i]),
+            distance_km=None
+            if math.isnan(float(comps["_distance_km"][i]))
+            else float(comps["_distance_km"][i]),
+            quantity_known=bool(comps["_quantity_known"][i]),
+        )
+        need, offer = (q.doc, other) if q.doc.kind == "need" else (other, q.doc)
+        qa = q.analysis
+
+        def build() -> dict[str, Any]:
+            oa = self.analyze(other)
+            na, fa = (qa, oa) if q.doc.kind == "need" else (oa, qa)
+            return build_explanation(
+                need=need,
+                offer=offer,
+                need_analysis=na,
+                offer_analysis=fa,
+                facts=facts,
+                thesaurus=self.thesaurus,
+                word_weight=self.word_idf.weight,
+            )
+
+        return Candidate(
+            id=other.id, score=round(score, 6), components=public, explanation=Explanation(build)
+        )
+
+    def score_pair(self, need: PostingDoc, offer: PostingDoc) -> Candidate:
+        """Full score, components and explanation for one need-offer pair (no filtering)."""
+        if need.kind != "need" or offer.kind != "offer":
+            raise ValueError("score_pair expects a need and an offer")
+        q = self._query(need)
+        o = self._query(offer)
+        side = _Side(len(self.concepts))
+        side.append(offer, o.word, o.char, o.concept, o.analysis)
+        rows = np.array([0], np.int64)
+        word = np.array([q.word.dot(o.word)])
+        char = np.array([q.char.dot(o.char)])
+        score, comps, sense_info = self._score_rows(q, side, rows, word, char)
+        return self._candidate(q, offer, float(score[0]), comps, 0, sense_info[0])
+
+    def similarity(self, text_a: str, text_b: str) -> float:
+        """Symmetric text similarity in [0, 1] (word, char, concepts both ways, fuzzy)."""
+        a = self._query(PostingDoc(id="a", kind="need", title=text_a))
+        b = self._query(PostingDoc(id="b", kind="need", title=text_b))
+        word = a.word.dot(b.word)
+        char = a.char.dot(b.char)
+        concept, has_k = self._symmetric_concepts(a, b)
+        fz = fuzz.token_set_ratio(a.analysis.fuzzy_text, b.analysis.fuzzy_text) / 100.0
+        val = self._combine(
+            word=np.array([word]),
+            char=np.array([char]),
+            concept=np.array([concept]),
+            fuzzy=np.array([fz]),
+            has_concepts=np.array([has_k]),
+            symmetric=True,
+        )
+        return float(np.clip(val[0], 0.0, 1.0))
+
+    def _symmetric_concepts(self, a: _Query, b: _Query) -> tuple[float, float]:
+        if not len(a.concept.idx) and not len(b.concept.idx):
+            return 0.0, 0.0
+        if not len(a.concept.idx) or not len(b.concept.idx):
+            return 0.0, 1.0
+        cb = sp.csr_matrix(
+            (b.concept.val, b.concept.idx, np.array([0, len(b.concept.idx)])),
+            shape=(1, max(len(self.concepts), 1)),
+        )
+        ca = sp.csr_matrix(
+            (a.concept.val, a.concept.idx, np.array([0, len(a.concept.idx)])),
+            shape=(1, max(len(self.concepts), 1)),
+        )
+        s1, _, _ = self._concept_exact(a, cb)
+        s2, _, _ = self._concept_exact(b, ca)
+        return float((s1[0] + s2[0]) / 2.0), 1.0
+
+    @property
+    def fit_count(self) -> int:
+        """How many full refits happened (lets tests check that add/update/remove do none)."""
+        return self._fit_calls
