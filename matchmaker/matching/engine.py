@@ -659,7 +659,8 @@ class Engine:
             offer_cov = _reduce_rows(np.add, best_offer * cw, indptr, 0, 0.0) / np.maximum(rowsum, 1e-9)
             confl = _reduce_rows(np.maximum, conf.astype(np.float64), indptr, axis=1, empty=0.0)
             confl = confl * (best_need < 0.5)
-            severity = (qw[:, None] * confl).sum(axis=0) / qw.sum()
+            # as strong as the most important need concept the offer contradicts
+            severity = (qw[:, None] / qw.max() * confl).max(axis=0)
         else:
             rel = self.concepts.rel[np.ix_(ci, qi)].astype(np.float64)  # nnz x |q|
             conf = self.concepts.conflict[np.ix_(ci, qi)]
@@ -670,8 +671,9 @@ class Engine:
             best_offer = _reduce_rows(np.maximum, rel, indptr, axis=0, empty=0.0)  # m x |q|
             offer_cov = (best_offer * qw[None, :]).sum(axis=1) / qw.sum()
             confl_entry = conf.any(axis=1) & (best_need_entry < 0.5)
-            severity = _reduce_rows(np.add, confl_entry * cw, indptr, 0, 0.0) / np.maximum(
-                rowsum, 1e-9
+            rowmax = _reduce_rows(np.maximum, cw, indptr, 0, 0.0)
+            severity = _reduce_rows(np.maximum, confl_entry * cw, indptr, 0, 0.0) / np.maximum(
+                rowmax, 1e-9
             )
         w = cfg.need_coverage_weight
         score = w * need_cov + (1.0 - w) * offer_cov
