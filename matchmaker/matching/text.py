@@ -301,6 +301,13 @@ class CompoundSplitter:
             best[i] = cand
         result = best[0]
         parts = result[2] if result is not None and result[0] >= 2 else ()
+        if not parts:
+            # unknown modifier + known head (Kugel|lager): split off the longest known head
+            for j in range(4, n - 3):
+                rest = best[j]
+                if rest is not None and len(word) - j >= 4 and rest[0] <= 2:
+                    parts = (word[:j], *rest[2])
+                    break
         self._cache[word] = parts
         return parts
 
