@@ -1,7 +1,9 @@
 """``matchmaker eval``: measure the matching engine against the baselines.
 
-Kept outside ``matchmaker.matching`` (which has no CLI dependencies) and importing only that library.
-Register with ``matchmaker.cli.register(eval_command)``; also runs as ``python -m matchmaker.eval_command``.
+Kept outside ``matchmaker.matching`` (which has no CLI dependencies) and importing only that
+library.
+Register with ``matchmaker.cli.register(eval_command)``; also runs as ``python -m
+matchmaker.eval_command``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ __all__ = ["default_thesaurus_path", "eval_command"]
 
 
 def default_thesaurus_path() -> Path | None:
-    """``MATCHMAKER_THESAURUS_DIR``, else ``data/thesaurus`` of the checkout or the installed package."""
+    """``MATCHMAKER_THESAURUS_DIR``, else ``data/thesaurus`` of the checkout or the installed
+    package."""
     env = os.environ.get("MATCHMAKER_THESAURUS_DIR")
     candidates = [Path(env)] if env else []
     here = Path(__file__).resolve().parent

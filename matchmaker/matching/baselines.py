@@ -4,7 +4,8 @@
   processor: lower case, non-alphanumerics to spaces).
 * ``tfidf``: scikit-learn ``TfidfVectorizer()`` (word unigrams) and cosine.
 * ``tfidf-char``: ``TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5))`` and cosine.
-* ``bm25``: ``bm25s`` (Lucene variant, k1=1.5, b=0.75) on lower-cased word tokens; the pair score for
+* ``bm25``: ``bm25s`` (Lucene variant, k1=1.5, b=0.75) on lower-cased word tokens; the pair
+score for
   similarity is the mean of both directions, normalised by each query's self-score.
 """
 
@@ -40,16 +41,19 @@ class RapidfuzzBaseline:
         """Nothing to fit."""
 
     def scores(self, queries: Sequence[str], docs: Sequence[str]) -> NDArray[np.float64]:
-        return np.asarray(
-            process.cdist(
-                queries,
-                docs,
-                scorer=fuzz.token_set_ratio,
-                processor=utils.default_process,
-                dtype=np.float32,
-            ),
-            np.float64,
-        ) / 100.0
+        return (
+            np.asarray(
+                process.cdist(
+                    queries,
+                    docs,
+                    scorer=fuzz.token_set_ratio,
+                    processor=utils.default_process,
+                    dtype=np.float32,
+                ),
+                np.float64,
+            )
+            / 100.0
+        )
 
 
 class TfidfBaseline:

@@ -3,7 +3,8 @@
 Terms are matched on folded and stemmed tokens (both German and English stems of every term, so an
 English word in a German posting still matches), multi-word terms as phrases, and compound parts
 when the whole word is not a term (``Hochregallager`` -> ``Lager``). A term that belongs to several
-concepts (``Lager``: warehouse or bearing) is resolved by the concept's ``context`` cue words found in
+concepts (``Lager``: warehouse or bearing) is resolved by the concept's ``context`` cue words
+found in
 the posting, the posting's category and the other concepts of the posting.
 """
 
@@ -26,7 +27,8 @@ W_MODIFIER = 0.8
 
 @dataclass(frozen=True, slots=True)
 class TermRef:
-    """A thesaurus term of a concept; ``case`` is set for short abbreviations that must match case."""
+    """A thesaurus term of a concept; ``case`` is set for short abbreviations that must match
+    case."""
 
     concept: str
     term: str
@@ -198,7 +200,7 @@ class ConceptTagger:
                     own = frozenset({tail, key})
                     found.append((refs, w, t.surface, key if j == n - 1 else None, own))
                     break
-            for j, part in enumerate(t.parts[:-1]):
+            for part in t.parts[:-1]:
                 refs = self._lookup_word(part, t.lang)
                 if refs:
                     w = W_HYPHEN if hyphen else W_MODIFIER
@@ -206,7 +208,7 @@ class ConceptTagger:
                     found.append((refs, w, t.surface, key, frozenset({part, key})))
         tagging = Tagging()
         certain = {refs[0].concept for refs, *_ in found if len({r.concept for r in refs}) == 1}
-        for refs, weight, surface, key, own in found:
+        for refs, weight, surface, word_key, own in found:
             cue_keys = doc_keys - own
             concepts = list(dict.fromkeys(r.concept for r in refs))
             if len(concepts) == 1:
@@ -232,8 +234,8 @@ class ConceptTagger:
                 tagging.add(
                     ConceptHit(cid, share, ref.term, ref.type, surface, ambiguous=len(chosen) > 1)
                 )
-            if key is not None and len(chosen) == 1:
-                tagging.senses[key] = chosen[0]
+            if word_key is not None and len(chosen) == 1:
+                tagging.senses[word_key] = chosen[0]
         self._compound_senses(tokens, tagging)
         return tagging
 

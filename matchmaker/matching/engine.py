@@ -74,7 +74,7 @@ class EngineConfig:
 
     w_word: float = 0.30
     w_char: float = 0.20
-    w_concept: float = 0.40
+    w_concept: float = 0.30
     w_fuzzy: float = 0.10
     # similarity() (symmetric text similarity, e.g. STS): own weights
     s_word: float = 0.35
@@ -93,7 +93,7 @@ class EngineConfig:
     quantity_weight: float = 0.4
     window_mismatch: float = 0.6
     too_far: float = 0.3
-    wrong_material: float = 0.6
+    wrong_material: float = 0.3
     wrong_sense: float = 0.5
     candidate_pool: int = 200
     compact_ratio: float = 0.25
@@ -167,9 +167,7 @@ def _csr(rows: Sequence[SparseVec], ncols: int) -> sp.csr_matrix:
 class _Segment:
     """Word and char matrices (CSC, for query-time column access) and concepts (CSR) of rows."""
 
-    def __init__(
-        self, word: sp.csr_matrix, char: sp.csr_matrix, concept: sp.csr_matrix
-    ) -> None:
+    def __init__(self, word: sp.csr_matrix, char: sp.csr_matrix, concept: sp.csr_matrix) -> None:
         self.word = word.tocsc()
         self.char = char.tocsc()
         self.concept = concept.tocsr()
@@ -524,7 +522,9 @@ class Engine:
 
     def _append(self, doc: PostingDoc, analysis: Analysis | None = None) -> None:
         if doc.kind not in KINDS:
-            raise ValueError(f"posting {doc.id!r}: kind must be 'need' or 'offer', not {doc.kind!r}")
+            raise ValueError(
+                f"posting {doc.id!r}: kind must be 'need' or 'offer', not {doc.kind!r}"
+            )
         q = self._query(doc, analysis)
         side = self._sides[doc.kind]
         for other in self._sides.values():
@@ -532,7 +532,8 @@ class Engine:
         side.append(doc, q.word, q.char, q.concept, q.analysis)
 
     def add(self, doc: PostingDoc) -> None:
-        """Index one posting with the fixed IDF (no refit, no rescan); replaces a same-id posting."""
+        """Index one posting with the fixed IDF (no refit, no rescan); replaces a same-id
+        posting."""
         self._append(doc)
         self._maybe_compact()
 
@@ -593,10 +594,7 @@ class Engine:
         cat = self._cat_table[m.cat, side.cat.view()[rows]]
         lat, lon = side.lat.view()[rows], side.lon.view()[rows]
         n = len(cat)
-        if math.isnan(m.lat):
-            dist = np.full(n, np.nan)
-        else:
-            dist = distances_km((m.lat, m.lon), lat, lon)
+        dist = np.full(n, np.nan) if math.isnan(m.lat) else distances_km((m.lat, m.lon), lat, lon)
         radius_other = side.radius.view()[rows]
         if q.doc.kind == "need":
             radius = np.full(n, m.radius) if not math.isnan(m.radius) else radius_other
@@ -604,7 +602,11 @@ class Engine:
             radius = np.where(np.isnan(radius_other), m.radius, radius_other)
         with np.errstate(invalid="ignore"):
             too_far = (dist > radius) & ~np.isnan(dist) & ~np.isnan(radius)
-        closeness = np.where(np.isnan(dist), 1.0, 1.0 - np.minimum(dist, cfg.distance_scale_km) / cfg.distance_scale_km)
+        closeness = np.where(
+            np.isnan(dist),
+            1.0,
+            1.0 - np.minimum(dist, cfg.distance_scale_km) / cfg.distance_scale_km,
+        )
         dist_f = 1.0 - cfg.distance_weight * (1.0 - closeness)
         dist_f = np.where(too_far, dist_f * cfg.too_far, dist_f)
         qty_o, unit_o = side.qty.view()[rows], side.unit.view()[rows]
@@ -656,7 +658,9 @@ class Engine:
             best_need = _reduce_rows(np.maximum, rel, indptr, axis=1, empty=0.0)  # |q| x m
             need_cov = (qw[:, None] * best_need).sum(axis=0) / qw.sum()
             best_offer = rel.max(axis=0)  # per candidate entry
-            offer_cov = _reduce_rows(np.add, best_offer * cw, indptr, 0, 0.0) / np.maximum(rowsum, 1e-9)
+            offer_cov = _reduce_rows(np.add, best_offer * cw, indptr, 0, 0.0) / np.maximum(
+                rowsum, 1e-9
+            )
             confl = _reduce_rows(np.maximum, conf.astype(np.float64), indptr, axis=1, empty=0.0)
             confl = confl * (best_need < 0.5)
             # as strong as the most important need concept the offer contradicts
@@ -735,16 +739,17 @@ class Engine:
         concept, severity, has_k = self._concept_exact(q, cand)
         texts = [side.fuzzy[r] for r in rows]
         if q.analysis.fuzzy_text and len(texts):
-            fz = process.cdist(
-                [q.analysis.fuzzy_text], texts, scorer=fuzz.token_set_ratio, dtype=np.float32
-            )[0].astype(np.float64) / 100.0
+            fz = (
+                process.cdist(
+                    [q.analysis.fuzzy_text], texts, scorer=fuzz.token_set_ratio, dtype=np.float32
+                )[0].astype(np.float64)
+                / 100.0
+            )
         else:
             fz = np.zeros(len(rows))
         sense_flags, sense_info = self._wrong_sense(q, [side.senses.get(int(r)) for r in rows])
         st = self._structure(q, side, rows)
-        text = self._combine(
-            word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k
-        )
+        text = self._combine(word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k)
         pen_f = (1.0 - cfg.wrong_material * severity) * np.where(
             sense_flags > 0, cfg.wrong_sense, 1.0
         )
@@ -804,10 +809,7 @@ class Engine:
         n_valid = int(valid.sum())
         if n_valid == 0:
             return []
-        if n > pool:
-            rows = np.argpartition(-pre, pool - 1)[:pool]
-        else:
-            rows = np.arange(n)
+        rows = np.argpartition(-pre, pool - 1)[:pool] if n > pool else np.arange(n)
         rows = rows[pre[rows] >= 0].astype(np.int64)
         rows.sort()
         score, comps, sense_info = self._score_rows(

@@ -34,8 +34,8 @@ __all__ = [
     "load_judgments",
     "load_pairs",
     "load_postings",
-    "metrics_for_ranking",
     "mean_metrics",
+    "metrics_for_ranking",
     "posting_text",
 ]
 
@@ -264,9 +264,7 @@ def evaluate_rankings(
             per_need.setdefault(nid, {})[method] = metrics_for_ranking(
                 ranked, judgments.get(nid, {})
             )
-    result = {
-        m: mean_metrics(per_need[str(n.id)][m] for n in needs) for m in methods
-    }
+    result = {m: mean_metrics(per_need[str(n.id)][m] for n in needs) for m in methods}
     return RankingResult(result, len(needs), len(offers), per_need)
 
 

@@ -1,6 +1,7 @@
 """Explanations a network manager can check: shared words, concept links, penalties, bonuses.
 
-An explanation is built on first use (``to_dict()``), not when a candidate is ranked: a rematch ranks
+An explanation is built on first use (``to_dict()``), not when a candidate is ranked: a rematch
+ranks
 thousands of pairs, but only the stored suggestions are ever explained.
 """
 
@@ -46,7 +47,12 @@ RELATION_EN = {
     "broader": "broader/narrower term",
     "related": "related",
 }
-MATCH_DE = {"exact": "gleich", "inflection": "Wortform", "compound": "Wortteil", "spelling": "Schreibweise"}
+MATCH_DE = {
+    "exact": "gleich",
+    "inflection": "Wortform",
+    "compound": "Wortteil",
+    "spelling": "Schreibweise",
+}
 
 
 class Explanation:
@@ -162,9 +168,7 @@ def _label(th: Thesaurus | None, cid: str) -> dict[str, str]:
     return {"de": c.label_de, "en": c.label_en}
 
 
-def _concept_links(
-    need: Analysis, offer: Analysis, th: Thesaurus | None
-) -> list[dict[str, Any]]:
+def _concept_links(need: Analysis, offer: Analysis, th: Thesaurus | None) -> list[dict[str, Any]]:
     if th is None:
         return []
     out: list[dict[str, Any]] = []
@@ -304,9 +308,7 @@ def build_explanation(
                 )
             )
         else:
-            bonuses.append(
-                _penalty("quantity_ok", "Menge reicht", "Quantity is sufficient", 0.0)
-            )
+            bonuses.append(_penalty("quantity_ok", "Menge reicht", "Quantity is sufficient", 0.0))
     if comps.get("availability", 1.0) < 1.0:
         penalties.append(
             _penalty(
@@ -338,7 +340,8 @@ def _summaries(
 ) -> tuple[str, str]:
     de: list[str] = []
     en: list[str] = []
-    link_de, link_en = [], []
+    link_de: list[str] = []
+    link_en: list[str] = []
     for lk in links:
         if lk.get("same_term"):
             continue

