@@ -15,7 +15,8 @@ group conflicts, wrong word sense, fuzzy ratio). Pairs beyond the radius are fil
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -225,14 +226,15 @@ class _Side:
         word: SparseVec,
         char: SparseVec,
         concept: SparseVec,
-        analysis: Analysis,
+        senses: dict[str, str],
+        fuzzy_text: str,
     ) -> None:
         row = len(self.ids)
         self.ids.append(doc.id)
         self.docs.append(doc)
-        self.fuzzy.append(analysis.fuzzy_text)
-        if analysis.tagging.senses:
-            self.senses[row] = dict(analysis.tagging.senses)
+        self.fuzzy.append(fuzzy_text)
+        if senses:
+            self.senses[row] = dict(senses)
         self.row_of[doc.id] = row
         m = _meta(doc)
         self.alive.append(True)
@@ -381,21 +383,20 @@ class _ConceptSpace:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def fit_idf(self, analyses: Iterable[Analysis]) -> None:
-        n = 0
+    def fit_idf(self, df_by_concept: Mapping[str, int], n_docs: int) -> None:
         df = np.zeros(len(self.ids), np.float64)
-        for a in analyses:
-            n += 1
-            for cid in a.tagging.hits:
-                df[self.index[cid]] += 1
+        for cid, n in df_by_concept.items():
+            df[self.index[cid]] = n
         if len(self.ids):
-            self.idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+            self.idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
 
-    def vector(self, a: Analysis) -> SparseVec:
+    def vector(self, hits: Mapping[str, Any]) -> SparseVec:
         """Concept weights of a posting: hit weight x concept IDF (not normalised)."""
-        if not a.tagging.hits:
+        if not hits:
             return SparseVec.empty()
-        pairs = sorted((self.index[c], h.weight) for c, h in a.tagging.hits.items())
+        pairs = sorted(
+            (self.index[c], h if isinstance(h, float) else h.weight) for c, h in hits.items()
+        )
         idx = np.array([p[0] for p in pairs], np.int32)
         val = np.array([p[1] for p in pairs], np.float32) * self.idf[idx]
         return SparseVec(idx, val.astype(np.float32))
@@ -430,11 +431,13 @@ def _reduce_rows(
 @dataclass
 class _Query:
     doc: PostingDoc
-    analysis: Analysis
     word: SparseVec
     char: SparseVec
     concept: SparseVec
     meta: _Meta
+    senses: dict[str, str]
+    fuzzy_text: str
+    analysis: Analysis | None = None  # None when built from the index (re-analysed on demand)
 
 
 class Engine:
@@ -480,18 +483,18 @@ class Engine:
         a = analysis or self.analyze(doc)
         return _Query(
             doc=doc,
-            analysis=a,
             word=self.word_idf.vector(a.word_tf),
-            char=self.char_idf.vector(a.char_tf),
-            concept=self.concepts.vector(a),
+            char=self.char_idf.vector_arrays(a.char_cols, a.char_tf),
+            concept=self.concepts.vector(a.tagging.hits),
             meta=_meta(doc),
+            senses=a.tagging.senses,
+            fuzzy_text=a.fuzzy_text,
+            analysis=a,
         )
 
     # -- index maintenance ----------------------------------------------------------------------
     def fit(self, docs: Iterable[PostingDoc]) -> None:
         """Full refit: compound dictionary, typo vocabulary, IDF; then index all docs."""
-        from collections import Counter
-
         from .text import raw_tokens
 
         self._fit_calls += 1
@@ -510,13 +513,36 @@ class Engine:
             for w in self.tagger.vocabulary:
                 typo_vocab.setdefault(w, 1)
         self.analyzer.typo_vocab = typo_vocab
-        analyses = [self.analyze(d) for d in docs]
-        self.word_idf.fit(a.word_tf.keys() for a in analyses)
-        self.char_idf.fit((a.char_tf.keys() for a in analyses), max_df=cfg.char_max_df)
-        self.concepts.fit_idf(analyses)
+        # pass 1: analyse, keep only what the index needs (not the token lists)
+        lite = []
+        word_df = np.zeros(1 << WORD_BITS, np.int64)
+        char_df = np.zeros(1 << CHAR_BITS, np.int64)
+        concept_df: Counter[str] = Counter()
+        for d in docs:
+            a = self.analyze(d)
+            wcols = np.fromiter(a.word_tf.keys(), np.int32, len(a.word_tf))
+            wtf = np.fromiter(a.word_tf.values(), np.float32, len(a.word_tf))
+            word_df[wcols] += 1
+            char_df[a.char_cols] += 1
+            hits = {c: h.weight for c, h in a.tagging.hits.items()}
+            concept_df.update(hits.keys())
+            lite.append((wcols, wtf, a.char_cols, a.char_tf, hits, a.tagging.senses, a.fuzzy_text))
+        self.word_idf.fit_df(word_df, len(docs))
+        self.char_idf.fit_df(char_df, len(docs), max_df=cfg.char_max_df)
+        self.concepts.fit_idf(concept_df, len(docs))
+        del word_df, char_df
+        # pass 2: weighted, normalised rows into the per-kind index
         self._sides = {k: _Side(len(self.concepts)) for k in KINDS}
-        for d, a in zip(docs, analyses, strict=True):
-            self._append(d, a)
+        for d, (wcols, wtf, ccols, ctf, hits, senses, fz) in zip(docs, lite, strict=True):
+            self._sides[d.kind].append(
+                d,
+                self.word_idf.vector_arrays(wcols, wtf),
+                self.char_idf.vector_arrays(ccols, ctf),
+                self.concepts.vector(hits),
+                senses,
+                fz,
+            )
+        del lite
         for side in self._sides.values():
             side.build_main()
 
@@ -529,7 +555,7 @@ class Engine:
         side = self._sides[doc.kind]
         for other in self._sides.values():
             other.remove(doc.id)
-        side.append(doc, q.word, q.char, q.concept, q.analysis)
+        side.append(doc, q.word, q.char, q.concept, q.senses, q.fuzzy_text)
 
     def add(self, doc: PostingDoc) -> None:
         """Index one posting with the fixed IDF (no refit, no rescan); replaces a same-id
@@ -687,7 +713,7 @@ class Engine:
         self, q: _Query, senses: Sequence[dict[str, str] | None]
     ) -> tuple[NDArray[np.float64], list[list[tuple[str, str, str]]]]:
         """Rows where a shared ambiguous word is used in another sense, and which words."""
-        qs = q.analysis.tagging.senses
+        qs = q.senses
         flags = np.zeros(len(senses))
         which: list[list[tuple[str, str, str]]] = [[] for _ in senses]
         if not qs:
@@ -737,14 +763,9 @@ class Engine:
         cfg = self.config
         cand = side.concept_rows(rows)
         concept, severity, has_k = self._concept_exact(q, cand)
-        texts = [side.fuzzy[r] for r in rows]
-        if q.analysis.fuzzy_text and len(texts):
-            fz = (
-                process.cdist(
-                    [q.analysis.fuzzy_text], texts, scorer=fuzz.token_set_ratio, dtype=np.float32
-                )[0].astype(np.float64)
-                / 100.0
-            )
+        if cfg.w_fuzzy > 0 and q.fuzzy_text and len(rows):
+            texts = [side.fuzzy[r] for r in rows]
+            fz = process.cdist([q.fuzzy_text], texts, scorer=fuzz.token_set_ratio)[0] / 100.0
         else:
             fz = np.zeros(len(rows))
         sense_flags, sense_info = self._wrong_sense(q, [side.senses.get(int(r)) for r in rows])
@@ -848,9 +869,8 @@ class Engine:
             quantity_known=bool(comps["_quantity_known"][i]),
         )
         need, offer = (q.doc, other) if q.doc.kind == "need" else (other, q.doc)
-        qa = q.analysis
-
         def build() -> dict[str, Any]:
+            qa = q.analysis or self.analyze(q.doc)
             oa = self.analyze(other)
             na, fa = (qa, oa) if q.doc.kind == "need" else (oa, qa)
             return build_explanation(
@@ -874,7 +894,7 @@ class Engine:
         q = self._query(need)
         o = self._query(offer)
         side = _Side(len(self.concepts))
-        side.append(offer, o.word, o.char, o.concept, o.analysis)
+        side.append(offer, o.word, o.char, o.concept, o.senses, o.fuzzy_text)
         rows = np.array([0], np.int64)
         word = np.array([q.word.dot(o.word)])
         char = np.array([q.char.dot(o.char)])
@@ -888,7 +908,7 @@ class Engine:
         word = a.word.dot(b.word)
         char = a.char.dot(b.char)
         concept, has_k = self._symmetric_concepts(a, b)
-        fz = fuzz.token_set_ratio(a.analysis.fuzzy_text, b.analysis.fuzzy_text) / 100.0
+        fz = fuzz.token_set_ratio(a.fuzzy_text, b.fuzzy_text) / 100.0
         val = self._combine(
             word=np.array([word]),
             char=np.array([char]),

@@ -14,9 +14,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,14 +28,8 @@ WORD_BITS = 20
 CHAR_BITS = 20
 
 
-@lru_cache(maxsize=500_000)
 def _hash(s: str, bits: int) -> int:
     return zlib.crc32(s.encode("utf-8")) & ((1 << bits) - 1)
-
-
-@lru_cache(maxsize=200_000)
-def _char_cols(word: str) -> tuple[int, ...]:
-    return tuple(_hash(g, CHAR_BITS) for g in char_ngrams(word))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +61,8 @@ class Analysis:
     lang: str
     tokens: list[AnalyzedToken]
     word_tf: dict[int, float]
-    char_tf: dict[int, float]
+    char_cols: NDArray[np.int32]  # unique hashed character n-gram columns
+    char_tf: NDArray[np.float32]  # their (title-weighted) counts
     tagging: Tagging
     fuzzy_text: str
 
@@ -83,36 +76,39 @@ class HashedIdf:
         self.idf = np.zeros(0, np.float32)
         self.unseen = 1.0
 
-    def fit(self, rows: Iterable[Iterable[int]], *, max_df: float = 1.0) -> None:
-        df = np.zeros(1 << self.bits, np.int32)
-        n = 0
-        for cols in rows:
-            n += 1
-            arr = np.fromiter(cols, np.int64)
-            if len(arr):
-                df[arr] += 1
-        self.n_docs = n
-        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
-        if max_df < 1.0 and n >= 20:
-            idf[df > max_df * n] = 0.0  # too common to say anything: dropped
+    def fit_df(self, df: NDArray[np.int64], n_docs: int, *, max_df: float = 1.0) -> None:
+        """Set the IDF from document frequencies per column."""
+        self.n_docs = n_docs
+        idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+        if max_df < 1.0 and n_docs >= 20:
+            idf[df > max_df * n_docs] = 0.0  # too common to say anything: dropped
         self.idf = idf.astype(np.float32)
-        self.unseen = float(math.log(1.0 + n) + 1.0)
+        self.unseen = float(math.log(1.0 + n_docs) + 1.0)
 
-    def vector(self, tf: dict[int, float]) -> SparseVec:
+    def column_idf(self, cols: NDArray[np.int32]) -> NDArray[np.float64]:
+        if len(self.idf):
+            return self.idf[cols].astype(np.float64)
+        return np.full(len(cols), self.unseen)
+
+    def vector_arrays(self, cols: NDArray[np.int32], tf: NDArray[np.float32]) -> SparseVec:
         """Sublinear tf x idf, L2-normalised; columns with zero IDF are dropped."""
-        if not tf:
+        if not len(cols):
             return SparseVec.empty()
-        idx = np.fromiter(tf.keys(), np.int64, len(tf))
-        w = np.log1p(np.fromiter(tf.values(), np.float64, len(tf)))
-        idf = self.idf[idx].astype(np.float64) if len(self.idf) else np.full(len(idx), self.unseen)
-        vals = w * idf
+        vals = np.log1p(tf.astype(np.float64)) * self.column_idf(cols)
         keep = vals > 0
-        idx, vals = idx[keep], vals[keep]
+        idx, vals = cols[keep], vals[keep]
         norm = float(np.sqrt(np.dot(vals, vals)))
         if norm == 0.0:
             return SparseVec.empty()
         order = np.argsort(idx)
         return SparseVec(idx[order].astype(np.int32), (vals[order] / norm).astype(np.float32))
+
+    def vector(self, tf: dict[int, float]) -> SparseVec:
+        if not tf:
+            return SparseVec.empty()
+        cols = np.fromiter(tf.keys(), np.int32, len(tf))
+        vals = np.fromiter(tf.values(), np.float32, len(tf))
+        return self.vector_arrays(cols, vals)
 
     def weight(self, col: int) -> float:
         return float(self.idf[col]) if len(self.idf) else self.unseen
@@ -129,12 +125,27 @@ class Featurizer:
         title_weight: float = 2.0,
         part_weight: float = 0.5,
         number_weight: float = 0.3,
+        char_range: tuple[int, int] = (3, 5),
     ) -> None:
         self.analyzer = analyzer
         self.tagger = tagger
         self.title_weight = title_weight
         self.part_weight = part_weight
         self.number_weight = number_weight
+        self.char_range = char_range
+        self._char_cache: dict[str, NDArray[np.int32]] = {}
+
+    def char_columns(self, word: str) -> NDArray[np.int32]:
+        """Hashed character n-gram columns of a word (cached; the cache is bounded)."""
+        hit = self._char_cache.get(word)
+        if hit is None:
+            lo, hi = self.char_range
+            grams = char_ngrams(word, lo, hi)
+            hit = np.fromiter((_hash(g, CHAR_BITS) for g in grams), np.int32, len(grams))
+            if len(self._char_cache) > 100_000:
+                self._char_cache.clear()
+            self._char_cache[word] = hit
+        return hit
 
     def language(self, title: str, description: str, language: str | None) -> str:
         if language in ("de", "en"):
@@ -152,7 +163,8 @@ class Featurizer:
         lang = self.language(title, description, language)
         tokens = self.analyzer.analyze(title, description, lang)
         word_tf: dict[int, float] = defaultdict(float)
-        char_tf: dict[int, float] = defaultdict(float)
+        char_parts: list[NDArray[np.int32]] = []
+        char_weights: list[float] = []
         for t in tokens:
             w = self.title_weight if t.in_title else 1.0
             if not t.norm.isalpha():
@@ -162,11 +174,22 @@ class Featurizer:
                 if ps != t.stem:
                     word_tf[word_col(ps)] += w * self.part_weight
             if any(ch.isalpha() for ch in t.norm):
-                for c in _char_cols(t.corrected or t.norm):
-                    char_tf[c] += w
+                char_parts.append(self.char_columns(t.corrected or t.norm))
+                char_weights.append(w)
+        if char_parts:
+            allcols = np.concatenate(char_parts)
+            weights = np.repeat(
+                np.asarray(char_weights, np.float32), [len(p) for p in char_parts]
+            )
+            char_cols, inverse = np.unique(allcols, return_inverse=True)
+            char_tf = np.bincount(inverse, weights=weights).astype(np.float32)
+        else:
+            char_cols, char_tf = np.zeros(0, np.int32), np.zeros(0, np.float32)
         tagging = self.tagger.tag(tokens, category) if self.tagger is not None else Tagging()
         fuzzy_text = " ".join(t.norm for t in tokens)
-        return Analysis(lang, tokens, dict(word_tf), dict(char_tf), tagging, fuzzy_text)
+        return Analysis(
+            lang, tokens, dict(word_tf), char_cols.astype(np.int32), char_tf, tagging, fuzzy_text
+        )
 
 
 def word_col(stem: str) -> int:

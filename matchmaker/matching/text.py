@@ -193,7 +193,7 @@ def _stemmer(lang: str) -> Stemmer.Stemmer:
     return st
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def stem(word: str, lang: str = "de") -> str:
     """Snowball stem of a folded word; numbers and short codes are left alone."""
     if len(word) <= 3 or any(ch.isdigit() for ch in word):
@@ -219,7 +219,6 @@ def detect_language(text: str, default: str = "de") -> str:
     return lang if lang in ("de", "en") else default
 
 
-@lru_cache(maxsize=200_000)
 def char_ngrams(word: str, lo: int = 3, hi: int = 5) -> tuple[str, ...]:
     """Character n-grams of one folded word padded with spaces (like scikit-learn's char_wb)."""
     padded = f" {word} "

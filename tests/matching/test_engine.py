@@ -230,8 +230,8 @@ def test_add_does_not_refit(thesaurus: Thesaurus, monkeypatch: pytest.MonkeyPatc
     eng.fit(_small_set())
     calls: list[str] = []
     monkeypatch.setattr(eng, "fit", lambda docs: calls.append("fit"))
-    monkeypatch.setattr(eng.word_idf, "fit", lambda *a, **k: calls.append("idf"))
-    monkeypatch.setattr(eng.char_idf, "fit", lambda *a, **k: calls.append("idf"))
+    monkeypatch.setattr(eng.word_idf, "fit_df", lambda *a, **k: calls.append("idf"))
+    monkeypatch.setattr(eng.char_idf, "fit_df", lambda *a, **k: calls.append("idf"))
     eng.add(P("o9", "offer", "Edelstahlrohre neu", "", "material"))
     eng.update(P("o9", "offer", "Edelstahlrohre neu, V4A", "", "material"))
     eng.remove("o2")
