@@ -143,16 +143,24 @@ class ConceptTagger:
     def _refs_at(
         self, tokens: list[AnalyzedToken], keys: list[set[str]], i: int
     ) -> tuple[int, list[TermRef]] | None:
-        for first in keys[i]:
+        """Longest term starting at token i (all senses of it when several concepts share it)."""
+        best_n = 0
+        best: list[TermRef] = []
+        for first in sorted(keys[i]):
             for key, refs in self._index.get(first, ()):
                 n = len(key)
-                if i + n > len(tokens):
+                if n < best_n or i + n > len(tokens):
                     continue
                 if all(key[k] in keys[i + k] for k in range(1, n)):
                     ok = [r for r in refs if r.case is None or _case_ok(r.case, tokens, i, n)]
-                    if ok:
-                        return n, ok
-        return None
+                    if not ok:
+                        continue
+                    if n > best_n:
+                        best_n, best = n, []
+                    for r in ok:
+                        if all(b.concept != r.concept for b in best):
+                            best.append(r)
+        return (best_n, best) if best else None
 
     def _lookup_word(self, word: str, lang: str) -> list[TermRef]:
         for key in (word, stem(word, lang)):

@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 from .concepts import ConceptTagger
 from .explain import Explanation, PairFacts, build_explanation
 from .features import CHAR_BITS, WORD_BITS, Analysis, Featurizer, HashedIdf, SparseVec
-from .geo import coordinates, distances_km
+from .geo import coordinates
 from .structure import UNITS, category_factor_table, category_index, unit_scale
 from .text import CompoundSplitter, TextAnalyzer
 from .thesaurus import Thesaurus
@@ -38,7 +38,22 @@ __all__ = ["ENGINE_VERSION", "Candidate", "Engine", "EngineConfig", "PostingDoc"
 
 ENGINE_VERSION = "1.0.0"
 
+_KM_PER_DEG = math.pi * 6371.0 / 180.0
+
 KINDS = ("need", "offer")
+PUBLIC_COMPONENTS = (
+    "text_word",
+    "text_char",
+    "concept",
+    "fuzzy",
+    "text",
+    "category",
+    "distance",
+    "quantity",
+    "availability",
+    "penalty",
+)
+HIDDEN_COMPONENTS = ("_wrong_material", "_too_far", "_distance_km", "_quantity_known")
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,8 @@ class EngineConfig:
     part_weight: float = 0.5
     number_weight: float = 0.3
     char_max_df: float = 0.2
+    char_ngram_min: int = 4
+    char_ngram_max: int = 4
     # concept score = need_coverage * w + offer_coverage * (1 - w)
     need_coverage_weight: float = 0.75
     category_mismatch: float = 0.6
@@ -96,7 +113,8 @@ class EngineConfig:
     too_far: float = 0.3
     wrong_material: float = 0.3
     wrong_sense: float = 0.5
-    candidate_pool: int = 200
+    candidate_pool: int = 50
+    prefilter: int = 500
     compact_ratio: float = 0.25
     min_corpus_word_df: int = 2
     typo_min_df: int = 3
@@ -165,6 +183,55 @@ def _csr(rows: Sequence[SparseVec], ncols: int) -> sp.csr_matrix:
     return sp.csr_matrix((val, idx, indptr), shape=(len(rows), ncols))
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Bare CSR arrays of a few rows (cheaper to build than a scipy matrix per query)."""
+
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int32]
+    data: NDArray[np.float32]
+
+    @property
+    def n(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def nnz(self) -> int:
+        return int(self.indptr[-1])
+
+    def row_sums(self) -> NDArray[np.float64]:
+        return _reduce_rows(np.add, self.data.astype(np.float64), self.indptr, 0, 0.0)
+
+    @staticmethod
+    def of(vec: SparseVec) -> _Rows:
+        return _Rows(np.array([0, len(vec.idx)], np.int64), vec.idx, vec.val)
+
+    @staticmethod
+    def gather(mat: sp.csr_matrix, rows: NDArray[np.int64]) -> _Rows:
+        starts = mat.indptr[rows].astype(np.int64)
+        lens = mat.indptr[rows + 1].astype(np.int64) - starts
+        indptr = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum(lens, out=indptr[1:])
+        total = int(indptr[-1])
+        offsets = np.repeat(starts - indptr[:-1], lens) + np.arange(total)
+        return _Rows(indptr, mat.indices[offsets], mat.data[offsets])
+
+    @staticmethod
+    def concat(parts: list[_Rows]) -> _Rows:
+        if len(parts) == 1:
+            return parts[0]
+        indptr = [np.zeros(1, np.int64)]
+        base = 0
+        for p in parts:
+            indptr.append(p.indptr[1:] + base)
+            base += p.nnz
+        return _Rows(
+            np.concatenate(indptr),
+            np.concatenate([p.indices for p in parts]),
+            np.concatenate([p.data for p in parts]),
+        )
+
+
 class _Segment:
     """Word and char matrices (CSC, for query-time column access) and concepts (CSR) of rows."""
 
@@ -172,6 +239,7 @@ class _Segment:
         self.word = word.tocsc()
         self.char = char.tocsc()
         self.concept = concept.tocsr()
+        self.concept_sum = np.maximum(np.asarray(self.concept.sum(axis=1)).ravel(), 1e-9)
         self.n = word.shape[0]
 
     def rows_csr(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
@@ -179,10 +247,18 @@ class _Segment:
 
 
 def _col_scores(mat: sp.csc_matrix, q: SparseVec) -> NDArray[np.float64]:
-    if not len(q.idx) or mat.shape[0] == 0:
-        return np.zeros(mat.shape[0])
-    sub = mat[:, q.idx]
-    return np.asarray(sub @ q.val.astype(np.float64)).ravel()
+    """mat @ q for a sparse q, touching only q's columns of the CSC matrix."""
+    n = mat.shape[0]
+    if not len(q.idx) or n == 0:
+        return np.zeros(n)
+    starts = mat.indptr[q.idx].astype(np.int64)
+    lens = mat.indptr[q.idx + 1].astype(np.int64) - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(n)
+    offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+    weights = mat.data[offsets].astype(np.float64) * np.repeat(q.val.astype(np.float64), lens)
+    return np.bincount(mat.indices[offsets], weights=weights, minlength=n)
 
 
 @dataclass
@@ -201,6 +277,7 @@ class _Side:
     pending_concept: list[SparseVec] = field(default_factory=list)
     delta: _Segment | None = None
     dead: int = 0
+    windows: int = 0  # rows with an availability window (lets queries skip the date check)
 
     def __post_init__(self) -> None:
         self.alive = _Column(np.bool_)
@@ -237,6 +314,8 @@ class _Side:
             self.senses[row] = dict(senses)
         self.row_of[doc.id] = row
         m = _meta(doc)
+        if not (math.isinf(m.start) and math.isinf(m.end)):
+            self.windows += 1
         self.alive.append(True)
         for col, v in (
             (self.cat, m.cat),
@@ -322,19 +401,20 @@ class _Side:
         total = len(self.ids)
         return total > 0 and (self.dead + len(self.pending_word)) > max(64, ratio * total)
 
-    def concept_rows(self, rows: NDArray[np.int64]) -> sp.csr_matrix:
+    def concept_rows(self, rows: NDArray[np.int64]) -> _Rows:
+        """Concept rows of sorted row numbers (main segment rows come first)."""
         n_main = self.n_main
         parts = []
         main_rows = rows[rows < n_main]
         delta_rows = rows[rows >= n_main] - n_main
         if len(main_rows) and self.main is not None:
-            parts.append(self.main.concept[main_rows])
+            parts.append(_Rows.gather(self.main.concept, main_rows))
         delta = self.delta_segment()
         if len(delta_rows) and delta is not None:
-            parts.append(delta.concept[delta_rows])
+            parts.append(_Rows.gather(delta.concept, delta_rows))
         if not parts:
-            return sp.csr_matrix((0, max(self.n_concepts, 1)), dtype=np.float32)
-        return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0].tocsr()
+            return _Rows(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+        return _Rows.concat(parts)
 
 
 class _ConceptSpace:
@@ -469,6 +549,7 @@ class Engine:
             title_weight=cfg.title_weight,
             part_weight=cfg.part_weight,
             number_weight=cfg.number_weight,
+            char_range=(cfg.char_ngram_min, cfg.char_ngram_max),
         )
         self.word_idf = HashedIdf(WORD_BITS)
         self.char_idf = HashedIdf(CHAR_BITS)
@@ -597,9 +678,7 @@ class Engine:
             words.append(_col_scores(seg.word, q.word))
             chars.append(_col_scores(seg.char, q.char))
             if len(self.concepts) and len(q.concept.idx):
-                k = seg.concept
-                rowsum = np.asarray(k.sum(axis=1)).ravel()
-                concepts.append(np.asarray(k @ exp).ravel() / np.maximum(rowsum, 1e-9))
+                concepts.append(np.asarray(seg.concept @ exp).ravel() / seg.concept_sum)
             else:
                 concepts.append(np.zeros(seg.n))
         if not words:
@@ -618,9 +697,14 @@ class Engine:
         cfg = self.config
         m = q.meta
         cat = self._cat_table[m.cat, side.cat.view()[rows]]
-        lat, lon = side.lat.view()[rows], side.lon.view()[rows]
         n = len(cat)
-        dist = np.full(n, np.nan) if math.isnan(m.lat) else distances_km((m.lat, m.lon), lat, lon)
+        if math.isnan(m.lat):
+            dist = np.full(n, np.nan)
+        else:
+            # equirectangular approximation: < 1 % error at the scale of Germany, and cheap
+            lat, lon = side.lat.view()[rows], side.lon.view()[rows]
+            kx = math.cos(math.radians(m.lat)) * _KM_PER_DEG
+            dist = np.hypot((lon - m.lon) * kx, (lat - m.lat) * _KM_PER_DEG)
         radius_other = side.radius.view()[rows]
         if q.doc.kind == "need":
             radius = np.full(n, m.radius) if not math.isnan(m.radius) else radius_other
@@ -635,18 +719,21 @@ class Engine:
         )
         dist_f = 1.0 - cfg.distance_weight * (1.0 - closeness)
         dist_f = np.where(too_far, dist_f * cfg.too_far, dist_f)
-        qty_o, unit_o = side.qty.view()[rows], side.unit.view()[rows]
         if math.isnan(m.qty) or m.unit < 0:
             ratio = np.full(n, np.nan)
         else:
+            qty_o, unit_o = side.qty.view()[rows], side.unit.view()[rows]
             with np.errstate(invalid="ignore", divide="ignore"):
                 if q.doc.kind == "need":
                     ratio = np.where(unit_o == m.unit, np.minimum(1.0, qty_o / m.qty), np.nan)
                 else:
                     ratio = np.where(unit_o == m.unit, np.minimum(1.0, m.qty / qty_o), np.nan)
         qty_f = np.where(np.isnan(ratio), 1.0, 1.0 - cfg.quantity_weight * (1.0 - ratio))
-        start_o, end_o = side.start.view()[rows], side.end.view()[rows]
-        overlap = np.maximum(start_o, m.start) <= np.minimum(end_o, m.end)
+        if math.isinf(m.start) and math.isinf(m.end) and side.windows == 0:
+            overlap = np.ones(n, np.bool_)
+        else:
+            start_o, end_o = side.start.view()[rows], side.end.view()[rows]
+            overlap = np.maximum(start_o, m.start) <= np.minimum(end_o, m.end)
         avail_f = np.where(overlap, 1.0, cfg.window_mismatch)
         return {
             "category": cat,
@@ -662,16 +749,16 @@ class Engine:
         }
 
     def _concept_exact(
-        self, q: _Query, cand: sp.csr_matrix
+        self, q: _Query, cand: _Rows
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """Exact concept score and wrong-material severity of the query against candidate rows.
 
         Returns (concept score, conflict severity, mask of rows where either side has concepts).
         """
-        m = cand.shape[0]
+        m = cand.n
         cfg = self.config
         has_q = len(q.concept.idx) > 0
-        rowsum = np.asarray(cand.sum(axis=1)).ravel() if m else np.zeros(0)
+        rowsum = cand.row_sums() if m else np.zeros(0)
         has_any = np.where((rowsum > 0) | has_q, 1.0, 0.0)
         if not has_q or m == 0 or cand.nnz == 0:
             return np.zeros(m), np.zeros(m), has_any
@@ -758,18 +845,24 @@ class Engine:
         rows: NDArray[np.int64],
         word: NDArray[np.float64],
         char: NDArray[np.float64],
+        st: dict[str, NDArray[np.float64]] | None = None,
     ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]], list[Any]]:
         """Exact scores of candidate rows (second stage)."""
         cfg = self.config
         cand = side.concept_rows(rows)
         concept, severity, has_k = self._concept_exact(q, cand)
-        if cfg.w_fuzzy > 0 and q.fuzzy_text and len(rows):
-            texts = [side.fuzzy[r] for r in rows]
+        row_list = rows.tolist()
+        if cfg.w_fuzzy > 0 and q.fuzzy_text and row_list:
+            texts = [side.fuzzy[r] for r in row_list]
             fz = process.cdist([q.fuzzy_text], texts, scorer=fuzz.token_set_ratio)[0] / 100.0
         else:
             fz = np.zeros(len(rows))
-        sense_flags, sense_info = self._wrong_sense(q, [side.senses.get(int(r)) for r in rows])
-        st = self._structure(q, side, rows)
+        if q.senses and side.senses:
+            sense_flags, sense_info = self._wrong_sense(q, [side.senses.get(r) for r in row_list])
+        else:
+            sense_flags, sense_info = np.zeros(len(row_list)), [[] for _ in row_list]
+        if st is None:
+            st = self._structure(q, side, rows)
         text = self._combine(word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k)
         pen_f = (1.0 - cfg.wrong_material * severity) * np.where(
             sense_flags > 0, cfg.wrong_sense, 1.0
@@ -808,43 +901,162 @@ class Engine:
         other = self._sides["offer" if doc.kind == "need" else "need"]
         if len(other) == 0 or k <= 0:
             return []
-        q = self._query(doc)
-        s1 = self._stage1(q, other)
-        n = len(s1["word"])
+        return self._rank_query(self._query(doc), other, k, min_score)
+
+    def rank_all(
+        self, kind: str = "need", k: int = 10, *, min_score: float = 0.0
+    ) -> dict[int | str, list[Candidate]]:
+        """Rematch: every indexed posting of ``kind`` against the other side.
+
+        Uses the stored vectors of the indexed postings (no text analysis), so a full rematch costs
+        only the scoring. Pending rows are merged into the main segment first (no refit).
+        """
+        if kind not in KINDS:
+            raise ValueError(f"kind must be 'need' or 'offer', not {kind!r}")
+        side = self._sides[kind]
+        other = self._sides["offer" if kind == "need" else "need"]
+        side.build_main()
+        out: dict[int | str, list[Candidate]] = {}
+        if side.main is None or len(other) == 0 or k <= 0:
+            return {doc_id: [] for doc_id in side.row_of}
+        w, c, kk = side.main.rows_csr()
+        alive = side.alive.view()
+
+        def row_vec(m: sp.csr_matrix, r: int) -> SparseVec:
+            lo, hi = m.indptr[r], m.indptr[r + 1]
+            return SparseVec(m.indices[lo:hi].astype(np.int32), m.data[lo:hi])
+
+        block = max(1, min(256, 2_000_000 // max(len(other.ids), 1)))
+        for start in range(0, len(side.ids), block):
+            stop = min(start + block, len(side.ids))
+            s1 = self._stage1_block(w[start:stop], c[start:stop], kk[start:stop], kind, other)
+            for r in range(start, stop):
+                doc = side.docs[r]
+                if not alive[r] or doc is None:
+                    continue
+                q = _Query(
+                    doc=doc,
+                    word=row_vec(w, r),
+                    char=row_vec(c, r),
+                    concept=row_vec(kk, r),
+                    meta=_meta(doc),
+                    senses=side.senses.get(r, {}),
+                    fuzzy_text=side.fuzzy[r],
+                )
+                i = r - start
+                row_s1 = {name: arr[i] for name, arr in s1.items()}
+                out[side.ids[r]] = self._rank_query(q, other, k, min_score, row_s1)
+        return out
+
+    def _stage1_block(
+        self,
+        word: sp.csr_matrix,
+        char: sp.csr_matrix,
+        concept: sp.csr_matrix,
+        kind: str,
+        other: _Side,
+    ) -> dict[str, NDArray[np.float64]]:
+        """Stage-1 scores of a block of indexed queries at once (sparse matrix products)."""
+        if len(self.concepts) and concept.nnz:
+            rel = self.concepts.rel if kind == "need" else self.concepts.rel.T
+            weights = sp.diags(1.0 / np.maximum(np.asarray(concept.sum(axis=1)).ravel(), 1e-9))
+            exp = np.asarray((weights @ concept) @ rel)  # block x concepts
+        else:
+            exp = None
+        words, chars, concepts = [], [], []
+        for seg in (other.main, other.delta_segment()):
+            if seg is None:
+                continue
+            words.append((word @ seg.word.T).toarray())
+            chars.append((char @ seg.char.T).toarray())
+            if exp is not None:
+                concepts.append(np.asarray(seg.concept @ exp.T).T / seg.concept_sum[None, :])
+            else:
+                concepts.append(np.zeros((word.shape[0], seg.n)))
+        if not words:
+            z = np.zeros((word.shape[0], 0))
+            return {"word": z, "char": z, "concept": z}
         cfg = self.config
-        has_k = np.full(n, 1.0 if len(q.concept.idx) else 0.0)
-        pre = self._combine(
-            word=s1["word"],
-            char=s1["char"],
-            concept=s1["concept"],
-            fuzzy=np.maximum(s1["word"], s1["char"]),
-            has_concepts=has_k,
+        w_all, c_all, k_all = np.hstack(words), np.hstack(chars), np.hstack(concepts)
+        wk = np.where(np.diff(concept.indptr) > 0, cfg.w_concept, 0.0)[:, None]
+        text = (cfg.w_word * w_all + cfg.w_char * c_all + wk * k_all) / (
+            cfg.w_word + cfg.w_char + wk
         )
-        st = self._structure(q, other, slice(None))
-        pre = pre * st["category"] * st["distance_f"] * st["quantity_f"] * st["availability_f"]
-        valid = other.alive.view() & (st["too_far"] == 0)
-        if doc.id in other.row_of:
-            valid[other.row_of[doc.id]] = False
-        pre = np.where(valid, pre, -1.0)
+        text[:, ~other.alive.view()] = -1.0
+        out = {"word": w_all, "char": c_all, "text": text}
+        width = max(cfg.prefilter, cfg.candidate_pool)
+        if text.shape[1] > width:
+            out["top"] = np.argpartition(-text, width - 1, axis=1)[:, :width]
+        return out
+
+    def _rank_query(
+        self,
+        q: _Query,
+        other: _Side,
+        k: int,
+        min_score: float,
+        s1: dict[str, NDArray[np.float64]] | None = None,
+    ) -> list[Candidate]:
+        cfg = self.config
+        if s1 is None:
+            s1 = self._stage1(q, other)
+        n = len(s1["word"])
+        if "text" in s1:
+            text = s1["text"]
+        else:
+            # pre-score: the text parts without fuzzy (computed for the candidates only)
+            wk = cfg.w_concept if len(q.concept.idx) else 0.0
+            text = cfg.w_word * s1["word"] + cfg.w_char * s1["char"]
+            if wk:
+                text += wk * s1["concept"]
+            text /= cfg.w_word + cfg.w_char + wk
+            text[~other.alive.view()] = -1.0
+        if q.doc.id in other.row_of:
+            text[other.row_of[q.doc.id]] = -1.0
         pool = max(cfg.candidate_pool, k)
-        n_valid = int(valid.sum())
-        if n_valid == 0:
+        # structure factors only lower scores: rank the best text matches first, widen if the
+        # radius filter leaves too few of them
+        width = max(cfg.prefilter, pool)
+        top = s1.get("top") if width == max(cfg.prefilter, cfg.candidate_pool) else None
+        while True:
+            if top is not None:
+                rows = top
+                top = None
+            elif n > width:
+                rows = np.argpartition(-text, width - 1)[:width]
+            else:
+                rows = np.arange(n)
+            rows = rows[text[rows] >= 0].astype(np.int64)
+            st = self._structure(q, other, rows)
+            pre = text[rows] * st["category"] * st["distance_f"] * st["quantity_f"]
+            pre = pre * st["availability_f"]
+            ok = st["too_far"] == 0
+            if int(ok.sum()) >= pool or len(rows) >= int((text >= 0).sum()):
+                break
+            width *= 4
+        keep = np.flatnonzero(ok)
+        if len(keep) > pool:
+            keep = keep[np.argpartition(-pre[keep], pool - 1)[:pool]]
+        keep = keep[np.argsort(rows[keep])]
+        rows = rows[keep]
+        if not len(rows):
             return []
-        rows = np.argpartition(-pre, pool - 1)[:pool] if n > pool else np.arange(n)
-        rows = rows[pre[rows] >= 0].astype(np.int64)
-        rows.sort()
+        st_rows = {name: arr[keep] for name, arr in st.items()}
         score, comps, sense_info = self._score_rows(
-            q, other, rows, s1["word"][rows], s1["char"][rows]
+            q, other, rows, s1["word"][rows], s1["char"][rows], st_rows
         )
         order = np.lexsort((rows, -score))[:k]
+        order = order[score[order] >= min_score]
+        table = np.round(np.stack([comps[c][order] for c in PUBLIC_COMPONENTS], axis=1), 6)
+        hidden = np.stack([comps[c][order] for c in HIDDEN_COMPONENTS], axis=1).tolist()
         out: list[Candidate] = []
-        for i in order:
-            if score[i] < min_score:
-                continue
-            r = int(rows[i])
+        for pos, (i, r, sc) in enumerate(
+            zip(order.tolist(), rows[order].tolist(), score[order].tolist(), strict=True)
+        ):
             cdoc = other.docs[r]
             assert cdoc is not None
-            out.append(self._candidate(q, cdoc, float(score[i]), comps, int(i), sense_info[i]))
+            public = dict(zip(PUBLIC_COMPONENTS, table[pos].tolist(), strict=True))
+            out.append(self._make_candidate(q, cdoc, sc, public, hidden[pos], sense_info[i]))
         return out
 
     def _candidate(
@@ -855,21 +1067,39 @@ class Engine:
         comps: dict[str, NDArray[np.float64]],
         i: int,
         senses: list[tuple[str, str, str]],
+        public: dict[str, float] | None = None,
     ) -> Candidate:
-        public = {k: round(float(v[i]), 6) for k, v in comps.items() if not k.startswith("_")}
-        facts = PairFacts(
-            score=score,
-            components=public,
-            wrong_material=float(comps["_wrong_material"][i]),
-            wrong_sense=senses,
-            too_far=bool(comps["_too_far"][i]),
-            distance_km=None
-            if math.isnan(float(comps["_distance_km"][i]))
-            else float(comps["_distance_km"][i]),
-            quantity_known=bool(comps["_quantity_known"][i]),
+        if public is None:
+            public = {k: round(float(comps[k][i]), 6) for k in PUBLIC_COMPONENTS}
+        hidden = (
+            float(comps["_wrong_material"][i]),
+            float(comps["_too_far"][i]),
+            float(comps["_distance_km"][i]),
+            float(comps["_quantity_known"][i]),
         )
-        need, offer = (q.doc, other) if q.doc.kind == "need" else (other, q.doc)
+        return self._make_candidate(q, other, score, public, hidden, senses)
+
+    def _make_candidate(
+        self,
+        q: _Query,
+        other: PostingDoc,
+        score: float,
+        public: dict[str, float],
+        hidden: Sequence[float],
+        senses: list[tuple[str, str, str]],
+    ) -> Candidate:
         def build() -> dict[str, Any]:
+            wrong_material, too_far, dist, qty_known = hidden
+            need, offer = (q.doc, other) if q.doc.kind == "need" else (other, q.doc)
+            facts = PairFacts(
+                score=score,
+                components=public,
+                wrong_material=wrong_material,
+                wrong_sense=senses,
+                too_far=bool(too_far),
+                distance_km=None if math.isnan(dist) else dist,
+                quantity_known=bool(qty_known),
+            )
             qa = q.analysis or self.analyze(q.doc)
             oa = self.analyze(other)
             na, fa = (qa, oa) if q.doc.kind == "need" else (oa, qa)
@@ -924,14 +1154,7 @@ class Engine:
             return 0.0, 0.0
         if not len(a.concept.idx) or not len(b.concept.idx):
             return 0.0, 1.0
-        cb = sp.csr_matrix(
-            (b.concept.val, b.concept.idx, np.array([0, len(b.concept.idx)])),
-            shape=(1, max(len(self.concepts), 1)),
-        )
-        ca = sp.csr_matrix(
-            (a.concept.val, a.concept.idx, np.array([0, len(a.concept.idx)])),
-            shape=(1, max(len(self.concepts), 1)),
-        )
+        cb, ca = _Rows.of(b.concept), _Rows.of(a.concept)
         s1, _, _ = self._concept_exact(a, cb)
         s2, _, _ = self._concept_exact(b, ca)
         return float((s1[0] + s2[0]) / 2.0), 1.0

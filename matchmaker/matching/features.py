@@ -178,9 +178,7 @@ class Featurizer:
                 char_weights.append(w)
         if char_parts:
             allcols = np.concatenate(char_parts)
-            weights = np.repeat(
-                np.asarray(char_weights, np.float32), [len(p) for p in char_parts]
-            )
+            weights = np.repeat(np.asarray(char_weights, np.float32), [len(p) for p in char_parts])
             char_cols, inverse = np.unique(allcols, return_inverse=True)
             char_tf = np.bincount(inverse, weights=weights).astype(np.float32)
         else:

@@ -297,3 +297,19 @@ def test_similarity_is_symmetric_and_bounded(engine: Engine) -> None:
     assert 0.0 <= engine.similarity(a, b) <= 1.0
     assert engine.similarity(a, a) == pytest.approx(1.0, abs=1e-6)
     assert engine.similarity(a, b) > engine.similarity(a, "Pressearbeit")
+
+
+def test_rank_all_equals_rank_per_posting(engine: Engine) -> None:
+    docs = _small_set()
+    engine.fit(docs)
+    engine.add(P("n9", "need", "Aluminium Rohre", "", "material"))
+    every = engine.rank_all("need", k=5)
+    assert set(every) == {"n1", "n2", "n3", "n9"}
+    for nid, cands in every.items():
+        doc = next(
+            d for d in [*docs, P("n9", "need", "Aluminium Rohre", "", "material")] if d.id == nid
+        )
+        single = engine.rank(doc, k=5)
+        assert [(c.id, round(c.score, 4)) for c in cands] == [
+            (c.id, round(c.score, 4)) for c in single
+        ]
