@@ -1,8 +1,8 @@
 """Speed and memory benchmark of the matching engine against brute-force baselines.
 
 Run with ``make bench`` (``python -m benchmarks.engine``). It is a benchmark, not a test: it prints
-one JSON document and asserts nothing. Everything runs on one core (thread pools limited to one
-thread and the process pinned to one CPU) so the figures are comparable between machines.
+one JSON document and asserts nothing. Everything runs on one core (BLAS/OpenMP thread pools limited
+to one thread with threadpoolctl, the process pinned to one CPU) so figures compare across machines.
 
 Postings are generated from the thesaurus vocabulary and posting templates (seeded, reproducible):
 German and English, needs and offers, realistic lengths, categories and Thuringian postal codes,
@@ -11,14 +11,10 @@ with the occasional typo.
 
 from __future__ import annotations
 
-import os
-
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[_var] = "1"
-
 import argparse
 import gc
 import json
+import os
 import platform
 import random
 import resource
@@ -262,7 +258,6 @@ def bench_size(th: Thesaurus, size: int, n_queries: int, rf_queries: int) -> dic
     eng = _percentiles(eng_times)
     tf = _percentiles(tfidf_times)
     rf = _percentiles(rf_times)
-    del engine, mats, vec
     gc.collect()
     per_100k = 100_000 / size
     return {
@@ -335,7 +330,8 @@ def bench_rematch(th: Thesaurus, n: int, rf_sample: int) -> dict[str, Any]:
         "engine_s": round(eng_s, 2),
         "tfidf_s": round(tfidf_s, 2),
         "rapidfuzz_s_estimated": round(rf_s, 1),
-        "rapidfuzz_note": f"cdist on {len(sample)} needs x {len(offers)} offers, scaled to all needs",
+        "rapidfuzz_note": f"cdist on {len(sample)} needs x {len(offers)} offers, "
+        "scaled to all needs",
         "ratios": {
             "engine_over_tfidf": _ratio(eng_s, tfidf_s),
             "engine_over_rapidfuzz": _ratio(eng_s, rf_s),

@@ -258,7 +258,7 @@ def _col_scores(mat: sp.csc_matrix, q: SparseVec) -> NDArray[np.float64]:
         return np.zeros(n)
     offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
     weights = mat.data[offsets].astype(np.float64) * np.repeat(q.val.astype(np.float64), lens)
-    return np.bincount(mat.indices[offsets], weights=weights, minlength=n)
+    return np.bincount(mat.indices[offsets], weights=weights, minlength=n).astype(np.float64)
 
 
 @dataclass
@@ -1017,16 +1017,18 @@ class Engine:
         # structure factors only lower scores: rank the best text matches first, widen if the
         # radius filter leaves too few of them
         width = max(cfg.prefilter, pool)
-        top = s1.get("top") if width == max(cfg.prefilter, cfg.candidate_pool) else None
+        top: NDArray[np.int64] | None = None
+        if width == max(cfg.prefilter, cfg.candidate_pool) and "top" in s1:
+            top = s1["top"].astype(np.int64)
         while True:
             if top is not None:
                 rows = top
                 top = None
             elif n > width:
-                rows = np.argpartition(-text, width - 1)[:width]
+                rows = np.argpartition(-text, width - 1)[:width].astype(np.int64)
             else:
-                rows = np.arange(n)
-            rows = rows[text[rows] >= 0].astype(np.int64)
+                rows = np.arange(n, dtype=np.int64)
+            rows = rows[text[rows] >= 0]
             st = self._structure(q, other, rows)
             pre = text[rows] * st["category"] * st["distance_f"] * st["quantity_f"]
             pre = pre * st["availability_f"]
