@@ -10,6 +10,7 @@ the posting, the posting's category and the other concepts of the posting.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -80,6 +81,11 @@ def _term_keys(term: str) -> list[tuple[str, ...]]:
     return sorted(keys)
 
 
+def _ambiguous_number(term: str) -> bool:
+    """Bare numbers of up to three digits (20, 40) read as quantities far more often than codes."""
+    return term.isdigit() and len(term) <= 3
+
+
 def _needs_case(term: str) -> str | None:
     """Letter-only abbreviations (IT, MAG, Al, VA) only match as written or in capitals.
 
@@ -100,6 +106,8 @@ class ConceptTagger:
         phrases: dict[tuple[str, ...], list[TermRef]] = {}
         for c in thesaurus.concepts.values():
             for term, ttype in c.terms():
+                if ttype == "abbr" and _ambiguous_number(term):
+                    continue
                 case = _needs_case(term) if ttype == "abbr" else None
                 ref = TermRef(c.id, term, ttype, case)
                 for key in _term_keys(term):
@@ -162,11 +170,17 @@ class ConceptTagger:
                             best.append(r)
         return (best_n, best) if best else None
 
-    def _lookup_word(self, word: str, lang: str) -> list[TermRef]:
+    def _lookup_word(self, word: str, lang: str, typed: str | None = None) -> list[TermRef]:
+        """Single-word terms for a word; case-sensitive ones only if ``typed`` matches their case."""
         for key in (word, stem(word, lang)):
             for k, refs in self._index.get(key, ()):
                 if len(k) == 1:
-                    return [r for r in refs if r.case is None]
+                    return [
+                        r
+                        for r in refs
+                        if r.case is None
+                        or (typed is not None and typed in (r.case, r.case.upper()))
+                    ]
         return []
 
     def tag(self, tokens: list[AnalyzedToken], category: str | None = None) -> Tagging:
@@ -201,15 +215,18 @@ class ConceptTagger:
             # longest tail compound first (Edel|stahl|rohr -> stahlrohr), then the single parts
             for j in range(1, n):
                 tail = "".join(t.parts[j:])
-                refs = self._lookup_word(tail, t.lang)
+                last = re.split(r"[-+]", t.surface)[-1] if hyphen and j == n - 1 else None
+                refs = self._lookup_word(tail, t.lang, last)
                 if refs:
                     w = W_HYPHEN if hyphen else W_HEAD
                     key = stem(tail, t.lang)
                     own = frozenset({tail, key})
                     found.append((refs, w, t.surface, key if j == n - 1 else None, own))
                     break
-            for part in t.parts[:-1]:
-                refs = self._lookup_word(part, t.lang)
+            typed = re.split(r"[-+]", t.surface) if hyphen else []
+            for pi, part in enumerate(t.parts[:-1]):
+                piece = typed[pi] if len(typed) == n else None
+                refs = self._lookup_word(part, t.lang, piece)
                 if refs:
                     w = W_HYPHEN if hyphen else W_MODIFIER
                     key = stem(part, t.lang)

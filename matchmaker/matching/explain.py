@@ -241,8 +241,15 @@ def build_explanation(
     bonuses: list[dict[str, Any]] = []
     if facts.wrong_material > 0 and thesaurus is not None:
         pairs = []
+        offer_hits = offer_analysis.tagging.hits
         for ncid in need_analysis.tagging.hits:
-            for ocid in offer_analysis.tagging.hits:
+            anc = thesaurus.ancestors(ncid)
+            served = any(
+                o == ncid or o in anc or ncid in thesaurus.ancestors(o) for o in offer_hits
+            )
+            if served:
+                continue  # the offer also names this alternative
+            for ocid in offer_hits:
                 g = thesaurus.conflict(ncid, ocid)
                 if g is not None and ocid not in need_analysis.tagging.hits:
                     pairs.append((ncid, ocid, g))
