@@ -171,7 +171,7 @@ class ConceptTagger:
         return (best_n, best) if best else None
 
     def _lookup_word(self, word: str, lang: str, typed: str | None = None) -> list[TermRef]:
-        """Single-word terms for a word; case-sensitive ones only if ``typed`` matches their case."""
+        """Single-word terms of a word; case-sensitive ones only if ``typed`` has their case."""
         for key in (word, stem(word, lang)):
             for k, refs in self._index.get(key, ()):
                 if len(k) == 1:

@@ -14,6 +14,7 @@ group conflicts, wrong word sense, fuzzy ratio). Pairs beyond the radius are fil
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -100,6 +101,7 @@ class EngineConfig:
     title_weight: float = 2.0
     part_weight: float = 0.5
     number_weight: float = 0.3
+    word_max_df: float = 0.25
     char_max_df: float = 0.2
     char_ngram_min: int = 4
     char_ngram_max: int = 4
@@ -113,8 +115,8 @@ class EngineConfig:
     too_far: float = 0.3
     wrong_material: float = 0.3
     wrong_sense: float = 0.5
-    candidate_pool: int = 50
-    prefilter: int = 500
+    candidate_pool: int = 40
+    prefilter: int = 300
     compact_ratio: float = 0.25
     min_corpus_word_df: int = 2
     typo_min_df: int = 3
@@ -608,7 +610,7 @@ class Engine:
             hits = {c: h.weight for c, h in a.tagging.hits.items()}
             concept_df.update(hits.keys())
             lite.append((wcols, wtf, a.char_cols, a.char_tf, hits, a.tagging.senses, a.fuzzy_text))
-        self.word_idf.fit_df(word_df, len(docs))
+        self.word_idf.fit_df(word_df, len(docs), max_df=cfg.word_max_df)
         self.char_idf.fit_df(char_df, len(docs), max_df=cfg.char_max_df)
         self.concepts.fit_idf(concept_df, len(docs))
         del word_df, char_df
@@ -920,13 +922,36 @@ class Engine:
         if side.main is None or len(other) == 0 or k <= 0:
             return {doc_id: [] for doc_id in side.row_of}
         w, c, kk = side.main.rows_csr()
+        block = max(1, min(256, 2_000_000 // max(len(other.ids), 1)))
+        # many small objects, no cycles among them: pause the cyclic collector meanwhile
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._rank_blocks(side, other, w, c, kk, kind, k, min_score, block, out)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        return out
+
+    def _rank_blocks(
+        self,
+        side: _Side,
+        other: _Side,
+        w: sp.csr_matrix,
+        c: sp.csr_matrix,
+        kk: sp.csr_matrix,
+        kind: str,
+        k: int,
+        min_score: float,
+        block: int,
+        out: dict[int | str, list[Candidate]],
+    ) -> None:
         alive = side.alive.view()
 
         def row_vec(m: sp.csr_matrix, r: int) -> SparseVec:
             lo, hi = m.indptr[r], m.indptr[r + 1]
             return SparseVec(m.indices[lo:hi].astype(np.int32), m.data[lo:hi])
 
-        block = max(1, min(256, 2_000_000 // max(len(other.ids), 1)))
         for start in range(0, len(side.ids), block):
             stop = min(start + block, len(side.ids))
             s1 = self._stage1_block(w[start:stop], c[start:stop], kk[start:stop], kind, other)
@@ -946,7 +971,6 @@ class Engine:
                 i = r - start
                 row_s1 = {name: arr[i] for name, arr in s1.items()}
                 out[side.ids[r]] = self._rank_query(q, other, k, min_score, row_s1)
-        return out
 
     def _stage1_block(
         self,
@@ -977,7 +1001,10 @@ class Engine:
             z = np.zeros((word.shape[0], 0))
             return {"word": z, "char": z, "concept": z}
         cfg = self.config
-        w_all, c_all, k_all = np.hstack(words), np.hstack(chars), np.hstack(concepts)
+        if len(words) == 1:
+            w_all, c_all, k_all = words[0], chars[0], concepts[0]
+        else:
+            w_all, c_all, k_all = np.hstack(words), np.hstack(chars), np.hstack(concepts)
         wk = np.where(np.diff(concept.indptr) > 0, cfg.w_concept, 0.0)[:, None]
         text = (cfg.w_word * w_all + cfg.w_char * c_all + wk * k_all) / (
             cfg.w_word + cfg.w_char + wk
