@@ -94,10 +94,10 @@ class EngineConfig:
     w_concept: float = 0.30
     w_fuzzy: float = 0.10
     # similarity() (symmetric text similarity, e.g. STS): own weights
-    s_word: float = 0.35
-    s_char: float = 0.35
-    s_concept: float = 0.15
-    s_fuzzy: float = 0.15
+    s_word: float = 0.40
+    s_char: float = 0.40
+    s_concept: float = 0.10
+    s_fuzzy: float = 0.10
     title_weight: float = 2.0
     part_weight: float = 0.5
     number_weight: float = 0.3
