@@ -82,8 +82,9 @@ def _term_keys(term: str) -> list[tuple[str, ...]]:
 
 
 def _ambiguous_number(term: str) -> bool:
-    """Bare numbers of up to three digits (20, 40) read as quantities far more often than codes."""
-    return term.isdigit() and len(term) <= 3
+    """Bare numbers of up to three digits (20, 40') read as quantities far more often than codes."""
+    toks = raw_tokens(term)
+    return len(toks) == 1 and toks[0].norm.isdigit() and len(toks[0].norm) <= 3
 
 
 def _needs_case(term: str) -> str | None:

@@ -63,3 +63,16 @@ def test_cross_language_need_finds_english_offer(engine: Engine) -> None:
     links = best.explanation.to_dict()["concepts"]
     assert links[0]["concept"] == "forklift"
     assert links[0]["relation"] == "translation"
+
+
+def test_bare_small_numbers_are_quantities_not_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from matchmaker.matching import load_thesaurus
+
+    (tmp_path / "c.yaml").write_text(
+        "concepts:\n  - id: sea_container\n    label: {de: Container, en: container}\n"
+        '    de: [Seecontainer]\n    abbr: ["40\'", 40HC]\n',
+        encoding="utf-8",
+    )
+    eng = Engine(thesaurus=load_thesaurus(tmp_path))
+    assert _concepts(eng, "40 Kartons einlagern") == {}
+    assert "sea_container" in _concepts(eng, "40HC gesucht")
