@@ -848,35 +848,43 @@ class Engine:
         word: NDArray[np.float64],
         char: NDArray[np.float64],
         st: dict[str, NDArray[np.float64]] | None = None,
+        k: int | None = None,
     ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]], list[Any]]:
-        """Exact scores of candidate rows (second stage)."""
+        """Exact scores of candidate rows (second stage).
+
+        With ``k``, the fuzzy ratio is computed only for rows that can still reach the top k (it can
+        add at most its weight); the others keep fuzzy = 0 and are not returned anyway.
+        """
         cfg = self.config
         cand = side.concept_rows(rows)
         concept, severity, has_k = self._concept_exact(q, cand)
         row_list = rows.tolist()
-        if cfg.w_fuzzy > 0 and q.fuzzy_text and row_list:
-            texts = [side.fuzzy[r] for r in row_list]
-            fz = process.cdist([q.fuzzy_text], texts, scorer=fuzz.token_set_ratio)[0] / 100.0
-        else:
-            fz = np.zeros(len(rows))
         if q.senses and side.senses:
             sense_flags, sense_info = self._wrong_sense(q, [side.senses.get(r) for r in row_list])
         else:
             sense_flags, sense_info = np.zeros(len(row_list)), [[] for _ in row_list]
         if st is None:
             st = self._structure(q, side, rows)
-        text = self._combine(word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k)
         pen_f = (1.0 - cfg.wrong_material * severity) * np.where(
             sense_flags > 0, cfg.wrong_sense, 1.0
         )
-        score = (
-            text
-            * st["category"]
-            * st["distance_f"]
-            * st["quantity_f"]
-            * st["availability_f"]
-            * pen_f
-        )
+        factor = st["category"] * st["distance_f"] * st["quantity_f"] * st["availability_f"] * pen_f
+        fz = np.zeros(len(rows))
+        if cfg.w_fuzzy > 0 and q.fuzzy_text and row_list:
+            todo = np.arange(len(rows))
+            if k is not None and len(rows) > k:
+                base = self._combine(
+                    word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k
+                )
+                total = cfg.w_word + cfg.w_char + cfg.w_fuzzy + cfg.w_concept * has_k
+                lower = base * factor
+                upper = lower + cfg.w_fuzzy / total * factor
+                kth = np.partition(lower, len(lower) - k)[len(lower) - k]
+                todo = np.flatnonzero(upper >= kth)
+            texts = [side.fuzzy[row_list[i]] for i in todo.tolist()]
+            fz[todo] = process.cdist([q.fuzzy_text], texts, scorer=fuzz.token_set_ratio)[0] / 100.0
+        text = self._combine(word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k)
+        score = text * factor
         comps = {
             "text_word": word,
             "text_char": char,
@@ -1072,7 +1080,7 @@ class Engine:
             return []
         st_rows = {name: arr[keep] for name, arr in st.items()}
         score, comps, sense_info = self._score_rows(
-            q, other, rows, s1["word"][rows], s1["char"][rows], st_rows
+            q, other, rows, s1["word"][rows], s1["char"][rows], st_rows, k
         )
         order = np.lexsort((rows, -score))[:k]
         order = order[score[order] >= min_score]
