@@ -432,6 +432,7 @@ class _ConceptSpace:
         # rel[need_concept, offer_concept]: how well the offer concept serves the need concept
         self.rel = np.zeros((n, n), np.float32)
         self.conflict = np.zeros((n, n), np.bool_)
+        self.conflicting = np.zeros(n, np.bool_)  # concepts that conflict with some other concept
         if thesaurus is None:
             return
         np.fill_diagonal(self.rel, 1.0)
@@ -461,6 +462,7 @@ class _ConceptSpace:
                             if thesaurus.conflict(ids[i], ids[j]) is not None:
                                 self.conflict[i, j] = True
                                 self.conflict[j, i] = True
+        self.conflicting = np.asarray(self.conflict.any(axis=1), np.bool_)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -767,29 +769,33 @@ class Engine:
         qi, qw = q.concept.idx, q.concept.val.astype(np.float64)
         indptr = cand.indptr.astype(np.int64)
         ci, cw = cand.indices, cand.data.astype(np.float64)
+        can_conflict = bool(self.concepts.conflicting[qi].any())
         if q.doc.kind == "need":
-            rel = self.concepts.rel[np.ix_(qi, ci)].astype(np.float64)  # |q| x nnz
-            conf = self.concepts.conflict[np.ix_(qi, ci)]
+            rel = self.concepts.rel[qi][:, ci].astype(np.float64)  # |q| x nnz
             best_need = _reduce_rows(np.maximum, rel, indptr, axis=1, empty=0.0)  # |q| x m
             need_cov = (qw[:, None] * best_need).sum(axis=0) / qw.sum()
             best_offer = rel.max(axis=0)  # per candidate entry
             offer_cov = _reduce_rows(np.add, best_offer * cw, indptr, 0, 0.0) / np.maximum(
                 rowsum, 1e-9
             )
-            confl = _reduce_rows(np.maximum, conf.astype(np.float64), indptr, axis=1, empty=0.0)
-            confl = confl * (best_need < 0.5)
-            # as strong as the most important need concept the offer contradicts
-            severity = (qw[:, None] / qw.max() * confl).max(axis=0)
+            if can_conflict:
+                conf = self.concepts.conflict[qi][:, ci].astype(np.float64)
+                confl = _reduce_rows(np.maximum, conf, indptr, axis=1, empty=0.0)
+                confl = confl * (best_need < 0.5)
+                # as strong as the most important need concept the offer contradicts
+                severity = (qw[:, None] / qw.max() * confl).max(axis=0)
+            else:
+                severity = np.zeros(m)
         else:
-            rel = self.concepts.rel[np.ix_(ci, qi)].astype(np.float64)  # nnz x |q|
-            conf = self.concepts.conflict[np.ix_(ci, qi)]
+            rel = self.concepts.rel[ci][:, qi].astype(np.float64)  # nnz x |q|
+            conf_b = self.concepts.conflict[ci][:, qi]
             best_need_entry = rel.max(axis=1)
             need_cov = _reduce_rows(np.add, best_need_entry * cw, indptr, 0, 0.0) / np.maximum(
                 rowsum, 1e-9
             )
             best_offer = _reduce_rows(np.maximum, rel, indptr, axis=0, empty=0.0)  # m x |q|
             offer_cov = (best_offer * qw[None, :]).sum(axis=1) / qw.sum()
-            confl_entry = conf.any(axis=1) & (best_need_entry < 0.5)
+            confl_entry = conf_b.any(axis=1) & (best_need_entry < 0.5)
             rowmax = _reduce_rows(np.maximum, cw, indptr, 0, 0.0)
             severity = _reduce_rows(np.maximum, confl_entry * cw, indptr, 0, 0.0) / np.maximum(
                 rowmax, 1e-9
@@ -1014,9 +1020,11 @@ class Engine:
         else:
             w_all, c_all, k_all = np.hstack(words), np.hstack(chars), np.hstack(concepts)
         wk = np.where(np.diff(concept.indptr) > 0, cfg.w_concept, 0.0)[:, None]
-        text = (cfg.w_word * w_all + cfg.w_char * c_all + wk * k_all) / (
-            cfg.w_word + cfg.w_char + wk
-        )
+        # in place, float32: these are block x side arrays
+        text = np.multiply(w_all, cfg.w_word, dtype=np.float32)
+        text += np.multiply(c_all, cfg.w_char, dtype=np.float32)
+        text += (wk * k_all).astype(np.float32)
+        text /= (cfg.w_word + cfg.w_char + wk).astype(np.float32)
         text[:, ~other.alive.view()] = -1.0
         out = {"word": w_all, "char": c_all, "text": text}
         width = max(cfg.prefilter, cfg.candidate_pool)
