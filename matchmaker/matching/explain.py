@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from .concepts import ConceptHit
 from .features import Analysis, word_col
+from .text import fold_words
 from .thesaurus import Thesaurus
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def _matched_terms(
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for t in need.tokens:
-        if t.stem in seen:
+        if t.stem in seen or _uninformative(t.norm):
             continue
         o = by_norm.get(t.norm)
         kind = "exact"
@@ -151,6 +152,16 @@ def _matched_terms(
         )
     out.sort(key=lambda d: (-d["weight"], d["need"]))
     return out[:10]
+
+
+# Units and small numbers are shared by many unrelated postings; they explain nothing.
+_UNITS = fold_words(
+    "mm cm dm m km qm m2 m3 g kg t to l ml stk stück st pcs pc x h std min bar kw kva v a"
+)
+
+
+def _uninformative(norm: str) -> bool:
+    return norm in _UNITS or (norm.isdigit() and len(norm) <= 2)
 
 
 def _relation(need_hit: ConceptHit, offer_hit: ConceptHit) -> str:

@@ -41,6 +41,7 @@ __all__ = [
     "char_ngrams",
     "detect_language",
     "fold",
+    "fold_words",
     "raw_tokens",
     "stem",
 ]
@@ -58,13 +59,13 @@ def fold(text: str) -> str:
     return _DIGRAPH.sub(r"\1", text)
 
 
-def _fold_words(words: str) -> frozenset[str]:
+def fold_words(words: str) -> frozenset[str]:
     """Folded set of the whitespace-separated words of a literal list."""
     return frozenset(fold(w) for w in words.split())
 
 
 # German and English stop words (folded). Kept short: rare function words do little harm.
-STOPWORDS: frozenset[str] = _fold_words(
+STOPWORDS: frozenset[str] = fold_words(
     """
     aber alle allem allen aller alles als also am an ander andere anderen anderer anderes auch
     auf aus
@@ -95,7 +96,7 @@ STOPWORDS: frozenset[str] = _fold_words(
 
 # Words that only say which side a posting is on (or how urgent it is). They carry no content and
 # appear on every need or every offer, so they are removed before similarity is computed.
-INTENT_WORDS: frozenset[str] = _fold_words(
+INTENT_WORDS: frozenset[str] = fold_words(
     """
     suche suchen sucht gesucht suchend benotige benotigen benotigt bedarf brauche brauchen braucht
     gebraucht dringend dringendst kurzfristig schnellstmoglich sofort asap eilig eilt umgehend
@@ -234,7 +235,7 @@ def char_ngrams(word: str, lo: int = 3, hi: int = 5) -> tuple[str, ...]:
 # Palette-n-lager.
 _FUGEN = ("s", "es", "n", "en", "er", "e")
 # Strings that are words but also frequent affixes; never accepted as a compound part.
-_BAD_PARTS = _fold_words(
+_BAD_PARTS = fold_words(
     "ung heit keit lich isch bar los ver ent ein aus bei ges tion ing ern ten ter der die das und"
     " mit zur zum vor nach auf"
 )

@@ -313,3 +313,13 @@ def test_rank_all_equals_rank_per_posting(engine: Engine) -> None:
         assert [(c.id, round(c.score, 4)) for c in cands] == [
             (c.id, round(c.score, 4)) for c in single
         ]
+
+
+def test_matched_terms_leave_out_units_and_small_numbers(engine: Engine) -> None:
+    need = P("n", "need", "Edelstahlrohr 2 mm", "10 Stück")
+    offer = P("o", "offer", "Edelstahlrohr 2 mm", "10 Stück")
+    engine.fit([need, offer])
+    terms = [
+        m["need"] for m in engine.score_pair(need, offer).explanation.to_dict()["matched_terms"]
+    ]
+    assert terms == ["Edelstahlrohr"]
