@@ -1,0 +1,114 @@
+"""``matchmaker eval``: measure the matching engine against the baselines.
+
+Kept outside ``matchmaker.matching`` (which has no CLI dependencies) and importing only that
+library.
+Register with ``matchmaker.cli.register(eval_command)``; also runs as ``python -m
+matchmaker.eval_command``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from matchmaker.matching import Engine, EngineConfig, ThesaurusError, load_thesaurus
+from matchmaker.matching.evaluation import (
+    EvalDataError,
+    evaluate_pairs,
+    evaluate_rankings,
+    load_id_list,
+    load_judgments,
+    load_pairs,
+    load_postings,
+)
+
+__all__ = ["default_thesaurus_path", "eval_command"]
+
+
+def default_thesaurus_path() -> Path | None:
+    """``MATCHMAKER_THESAURUS_DIR``, else ``data/thesaurus`` of the checkout or the installed
+    package."""
+    env = os.environ.get("MATCHMAKER_THESAURUS_DIR")
+    candidates = [Path(env)] if env else []
+    here = Path(__file__).resolve().parent
+    candidates += [here.parent / "data" / "thesaurus", here / "_bundled" / "data" / "thesaurus"]
+    for c in candidates:
+        if c.is_dir() and any(c.glob("*.yaml")):
+            return c
+    return None
+
+
+_PathArg = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("eval")
+@click.option("--postings", type=_PathArg, help="postings.jsonl (needs and offers).")
+@click.option("--judgments", type=_PathArg, help="judgments.jsonl (need, offer, grade 1-3).")
+@click.option("--needs", "needs_file", type=_PathArg, help="Only these need ids (one per line).")
+@click.option(
+    "--exclude-needs", "exclude_file", type=_PathArg, help="Drop these need ids (one per line)."
+)
+@click.option("--pairs", type=_PathArg, help="CSV text_a,text_b,score without header (STS).")
+@click.option(
+    "--thesaurus",
+    "thesaurus_dir",
+    type=click.Path(exists=True, path_type=Path),
+    help="Thesaurus folder (default: data/thesaurus).",
+)
+def eval_command(
+    postings: Path | None,
+    judgments: Path | None,
+    needs_file: Path | None,
+    exclude_file: Path | None,
+    pairs: Path | None,
+    thesaurus_dir: Path | None,
+) -> None:
+    """Rank every need's offers (or score sentence pairs) with the engine and the baselines.
+
+    Prints JSON: nDCG@10, MRR, P@1, recall@10 per method, or Spearman per method with --pairs.
+    """
+    if pairs is None and (postings is None or judgments is None):
+        raise click.UsageError("give --postings and --judgments, or --pairs")
+    if pairs is not None and (postings is not None or judgments is not None):
+        raise click.UsageError("--pairs cannot be combined with --postings/--judgments")
+    try:
+        th_path = thesaurus_dir or default_thesaurus_path()
+        thesaurus = load_thesaurus(th_path) if th_path is not None else None
+    except ThesaurusError as exc:
+        raise click.ClickException(f"invalid thesaurus: {exc}") from exc
+
+    def factory() -> Engine:
+        return Engine(thesaurus=thesaurus, config=EngineConfig())
+
+    try:
+        if pairs is not None:
+            result = evaluate_pairs(pairs=load_pairs(pairs), engine_factory=factory)
+        else:
+            assert postings is not None and judgments is not None
+            docs = load_postings(postings)
+            judged = load_judgments(judgments, docs)
+            need_ids = [str(d.id) for d in docs if d.kind == "need"]
+            known = set(need_ids)
+            for f, keep in ((needs_file, True), (exclude_file, False)):
+                if f is None:
+                    continue
+                listed = load_id_list(f)
+                unknown = [i for i in listed if i not in known]
+                if unknown:
+                    raise EvalDataError(f"{f}: unknown need id(s): {', '.join(unknown[:5])}")
+                chosen = set(listed)
+                need_ids = [i for i in need_ids if (i in chosen) == keep]
+            result = evaluate_rankings(
+                postings=docs, judgments=judged, need_ids=need_ids, engine_factory=factory
+            ).to_dict()
+    except EvalDataError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    click.echo(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    eval_command()
