@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(_refuse_nul_characters)
 
+    _init_matching(app, settings)
     i18n.init_app(app)
     csrf.init_app(app)
     _init_login(app)
@@ -91,6 +92,20 @@ def _refuse_nul_characters() -> None:
     values = [*request.args.values(), request.path]
     if any("\x00" in value for value in values):
         abort(400)
+
+
+def _init_matching(app: Flask, settings: Settings) -> None:
+    """Keep stored matches current for this database (see ``matchmaker.matches``)."""
+    from matchmaker import matches
+
+    app.extensions["matchmaker.match_index"] = matches.configure(
+        app.extensions["matchmaker.engine"],
+        matches.MatchSettings(
+            threshold=settings.match_threshold,
+            candidates=settings.match_candidates,
+            thesaurus_path=settings.thesaurus_path,
+        ),
+    )
 
 
 def _init_login(app: Flask) -> None:

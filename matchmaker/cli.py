@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,31 @@ def scheduler_command(run_now: bool) -> None:
         blocking.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Scheduler stopped.")
+
+
+@cli.command("rematch")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@with_appcontext
+def rematch_command(quiet: bool) -> None:
+    """Refit the matching engine and recompute the stored matches of every live posting."""
+    from tqdm import tqdm
+
+    from matchmaker import matches
+
+    require_schema()
+    index: matches.MatchIndex = current_app.extensions["matchmaker.match_index"]
+
+    def progress(items: Iterable[Any]) -> Iterable[Any]:
+        return items if quiet else tqdm(items, desc="Storing matches", unit="posting")
+
+    with unit_of_work() as session:
+        if not quiet:
+            click.echo("Fitting the engine and ranking every need and offer …")
+        report = matches.rematch_all(session, index, progress=progress)
+    click.echo(
+        f"{report.postings} live posting(s); {report.stored} match(es) stored, "
+        f"{report.retired} retired."
+    )
 
 
 @cli.group("users")
@@ -400,6 +425,14 @@ def register(command: Any) -> None:
     """Add a command defined elsewhere (the evaluation and matching modules)."""
     cli.add_command(command)
 
+
+def _register_builtin_commands() -> None:
+    from matchmaker.eval_command import eval_command
+
+    register(eval_command)
+
+
+_register_builtin_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from sqlalchemy import exists, select
 from sqlmodel import Session
 
-from matchmaker import accounts, catalog, clock, companies, postings
+from matchmaker import accounts, catalog, clock, companies, matches, postings
 from matchmaker.access import Actor
 from matchmaker.errors import Conflict, FieldError, InvalidInput, PermissionDenied
 from matchmaker.models import Company, CompanyStatus, Network, Role, User
@@ -358,6 +358,30 @@ def load_demo(
         summary.companies[entry.status] += 1
         summary.members += len(entry.members)
 
+    with matches.deferred(session, full_rematch=True):
+        _load_postings(session, files, by_key, summary, limits=limits, today=today)
+
+    with _located("admin account"):
+        _create_account(
+            session,
+            DemoPerson(email=ADMIN_EMAIL, name=ADMIN_NAME, language="de"),
+            role=Role.ADMIN,
+            password_hash=password_hash,
+        )
+    session.flush()
+    return summary
+
+
+def _load_postings(
+    session: Session,
+    files: DemoFiles,
+    by_key: dict[str, Company],
+    summary: DemoSummary,
+    *,
+    limits: postings.Limits | None,
+    today: date,
+) -> None:
+    system = Actor.system()
     for number, item in files.postings:
         where = f"{POSTINGS_FILE}, line {number}"
         owner = by_key.get(item.company)
@@ -384,13 +408,3 @@ def load_demo(
                     today=today,
                 )
         summary.postings[item.status] += 1
-
-    with _located("admin account"):
-        _create_account(
-            session,
-            DemoPerson(email=ADMIN_EMAIL, name=ADMIN_NAME, language="de"),
-            role=Role.ADMIN,
-            password_hash=password_hash,
-        )
-    session.flush()
-    return summary

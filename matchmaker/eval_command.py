@@ -9,11 +9,11 @@ matchmaker.eval_command``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
+from matchmaker.config import load_settings
 from matchmaker.matching import Engine, EngineConfig, ThesaurusError, load_thesaurus
 from matchmaker.matching.evaluation import (
     EvalDataError,
@@ -29,16 +29,9 @@ __all__ = ["default_thesaurus_path", "eval_command"]
 
 
 def default_thesaurus_path() -> Path | None:
-    """``MATCHMAKER_THESAURUS_DIR``, else ``data/thesaurus`` of the checkout or the installed
-    package."""
-    env = os.environ.get("MATCHMAKER_THESAURUS_DIR")
-    candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve().parent
-    candidates += [here.parent / "data" / "thesaurus", here / "_bundled" / "data" / "thesaurus"]
-    for c in candidates:
-        if c.is_dir() and any(c.glob("*.yaml")):
-            return c
-    return None
+    """The configured thesaurus folder (``MATCHMAKER_THESAURUS_PATH``)."""
+    path = load_settings().thesaurus_path
+    return path if path.is_dir() and any(path.glob("*.yaml")) else None
 
 
 _PathArg = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -56,7 +49,7 @@ _PathArg = click.Path(exists=True, dir_okay=False, path_type=Path)
     "--thesaurus",
     "thesaurus_dir",
     type=click.Path(exists=True, path_type=Path),
-    help="Thesaurus folder (default: data/thesaurus).",
+    help="Thesaurus folder (default: MATCHMAKER_THESAURUS_PATH, i.e. data/thesaurus).",
 )
 def eval_command(
     postings: Path | None,

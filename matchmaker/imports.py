@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from matchmaker import audit, clock, companies, postings
+from matchmaker import audit, clock, companies, matches, postings
 from matchmaker.access import Actor
 from matchmaker.errors import DomainError, FieldError, InvalidInput
 from matchmaker.i18n import lazy_gettext as _l
@@ -343,48 +343,49 @@ def import_postings(
     limits = limits or postings.Limits()
     lookup = _Companies(session)
     results: list[RowResult] = []
-    for row in rows:
-        result = RowResult(line=row.line, errors=list(row.problems))
-        results.append(result)
-        company, errors = lookup.get(row.values.get("company", ""))
-        result.errors += errors
-        status, errors = _status(row.values.get("status", ""), publish=publish)
-        result.errors += errors
-        fields, errors = posting_fields(row.values)
-        result.errors += errors
-        data: PostingInput | None = None
-        try:
-            data = parse(PostingInput, fields)
-        except InvalidInput as exc:
-            result.errors += [_for_spreadsheets(error) for error in exc.errors]
-        result.errors += _database_rules(session, data, fields, result.errors, today, limits)
-        if result.errors or company is None or data is None:
-            continue
-        try:
-            posting = postings.create_posting(
-                session=session,
-                actor=actor,
-                data=data,
-                company_id=company.id,
-                publish=status == PostingStatus.ACTIVE,
-                limits=limits,
-                today=today,
+    with matches.deferred(session):  # match the imported postings once, at the end
+        for row in rows:
+            result = RowResult(line=row.line, errors=list(row.problems))
+            results.append(result)
+            company, errors = lookup.get(row.values.get("company", ""))
+            result.errors += errors
+            status, errors = _status(row.values.get("status", ""), publish=publish)
+            result.errors += errors
+            fields, errors = posting_fields(row.values)
+            result.errors += errors
+            data: PostingInput | None = None
+            try:
+                data = parse(PostingInput, fields)
+            except InvalidInput as exc:
+                result.errors += [_for_spreadsheets(error) for error in exc.errors]
+            result.errors += _database_rules(session, data, fields, result.errors, today, limits)
+            if result.errors or company is None or data is None:
+                continue
+            try:
+                posting = postings.create_posting(
+                    session=session,
+                    actor=actor,
+                    data=data,
+                    company_id=company.id,
+                    publish=status == PostingStatus.ACTIVE,
+                    limits=limits,
+                    today=today,
+                )
+            except InvalidInput as exc:
+                result.errors += exc.errors
+                continue
+            except DomainError as exc:
+                result.errors.append(FieldError("row", exc.code, exc.message))
+                continue
+            audit.record(
+                session,
+                actor_id=actor.user_id,
+                action="posting.import",
+                entity="posting",
+                entity_id=posting.id,
+                changes={"source": source, "line": row.line},
             )
-        except InvalidInput as exc:
-            result.errors += exc.errors
-            continue
-        except DomainError as exc:
-            result.errors.append(FieldError("row", exc.code, exc.message))
-            continue
-        audit.record(
-            session,
-            actor_id=actor.user_id,
-            action="posting.import",
-            entity="posting",
-            entity_id=posting.id,
-            changes={"source": source, "line": row.line},
-        )
-        result.posting = posting
+            result.posting = posting
     session.flush()
     for result in results:
         result.errors.sort(key=_column_order)

@@ -19,7 +19,7 @@ from sqlalchemy import MetaData, Table, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from matchmaker import migrate
+from matchmaker import matches, migrate
 from matchmaker.app import create_app
 from matchmaker.config import Settings, load_settings
 from matchmaker.db import make_engine
@@ -74,6 +74,7 @@ def _snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:
 
 
 def _restore(engine: Engine) -> None:
+    matches.reset(engine)  # the in-process match index must not keep the emptied rows
     tables = _tables(engine)
     seed = _SEED_ROWS[id(engine)]
     with engine.begin() as conn:

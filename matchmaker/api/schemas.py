@@ -298,3 +298,79 @@ class CategoryOut(BaseModel):
 
 class CategoryList(BaseModel):
     items: list[CategoryOut]
+
+
+class MatchQuery(Strict):
+    """Options of the match list; unknown parameters are refused."""
+
+    include_retired: bool = Field(
+        default=False, description="Also list matches retired since (closed or changed postings)."
+    )
+
+
+class MatchedTermOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    need: str = Field(description="The words as the need wrote them.")
+    offer: str = Field(description="The words as the offer wrote them.")
+    term: str = Field(description="The normalised form both share.")
+    match: str = Field(description="How they matched: exact, stem, compound, fuzzy, ...")
+    weight: float
+
+
+class ConceptMatchOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    concept: str = Field(description="The thesaurus concept id.")
+    label: dict[str, str] = Field(description="The concept's name in German and English.")
+    need_term: str
+    offer_term: str
+    relation: str = Field(
+        description="synonym, translation, abbreviation, broader or related (how the terms relate)."
+    )
+
+
+class ScoreNoteOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field(description="e.g. wrong_material, wrong_sense, category_mismatch, too_far.")
+    message_de: str
+    message_en: str
+    value: float
+
+
+class ExplanationOut(BaseModel):
+    """Why the engine suggested the pair: what matched, and what lowered the score."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    matched_terms: list[MatchedTermOut] = Field(default_factory=list)
+    concepts: list[ConceptMatchOut] = Field(default_factory=list)
+    penalties: list[ScoreNoteOut] = Field(default_factory=list)
+    bonuses: list[ScoreNoteOut] = Field(default_factory=list)
+    distance_km: float | None = None
+    summary_de: str = ""
+    summary_en: str = ""
+
+
+class MatchOut(BaseModel):
+    """A suggested need–offer pair as stored by the matching service."""
+
+    id: int
+    need_id: int
+    offer_id: int
+    score: float = Field(ge=0, le=1, description="The engine's score in [0, 1].")
+    status: str = Field(description="suggested, approved, rejected or retired.")
+    components: dict[str, float] = Field(description="The named parts of the score.")
+    explanation: ExplanationOut
+    engine_version: str
+    partner: PostingOut = Field(description="The posting on the other side of the pair.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class MatchList(BaseModel):
+    """A posting's stored candidates, best first."""
+
+    posting_id: int
+    items: list[MatchOut]

@@ -1,0 +1,593 @@
+"""Stored matches: the engine's suggestions kept current as postings change.
+
+Every process keeps one fitted engine per database (:class:`MatchIndex`) and brings it up to date
+incrementally from the database before it ranks: postings and companies changed since the last
+sync are added, updated or removed, so a change made by another process (a web worker, the CLI)
+is seen without refitting. ``matchmaker rematch`` refits and recomputes everything.
+
+When a posting is created, edited or changes status, its candidates are ranked and stored as
+:class:`Match` rows above the configured threshold; a posting that is no longer live (withdrawn,
+fulfilled, expired, paused, its company suspended) retires its open matches. Matching crosses
+networks; a match is visible to the managers of both companies' networks and to admins.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, event, exists, false, or_, select, true
+from sqlalchemy.engine import Engine as DbEngine
+from sqlalchemy.orm import aliased, selectinload
+from sqlmodel import Session
+
+from matchmaker import clock, companies, postings
+from matchmaker.access import Actor
+from matchmaker.db import utcnow
+from matchmaker.errors import PermissionDenied
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.matching import (
+    ENGINE_VERSION,
+    Candidate,
+    Engine,
+    EngineConfig,
+    PostingDoc,
+    load_thesaurus,
+)
+from matchmaker.models import (
+    OPEN_MATCH_STATUSES,
+    Company,
+    CompanyNetwork,
+    CompanyStatus,
+    Match,
+    MatchStatus,
+    Posting,
+    PostingKind,
+    PostingStatus,
+)
+
+log = logging.getLogger(__name__)
+
+# Changes committed by other processes may carry a slightly older timestamp than the newest one
+# seen; re-reading a short window makes the incremental sync safe against that race.
+SYNC_OVERLAP = timedelta(minutes=2)
+
+
+@dataclass
+class MatchSettings:
+    threshold: float = 0.15
+    candidates: int = 20
+    thesaurus_path: Path | None = None
+
+
+def posting_doc(posting: Posting) -> PostingDoc:
+    """What the engine knows of a posting."""
+    return PostingDoc(
+        id=posting.id if posting.id is not None else -1,
+        kind=posting.kind,
+        title=posting.title,
+        description=posting.description,
+        category=posting.category.slug if posting.category else None,
+        postal_code=posting.postal_code,
+        radius_km=float(posting.radius_km) if posting.radius_km else None,
+        quantity=posting.quantity,
+        unit=posting.unit,
+        available_from=posting.available_from,
+        available_until=posting.available_until,
+        language=posting.language,
+    )
+
+
+def is_live(posting: Posting, today: date) -> bool:
+    """Only active, valid postings of approved companies take part in matching."""
+    return (
+        posting.status == PostingStatus.ACTIVE.value
+        and posting.valid_until >= today
+        and posting.company is not None
+        and posting.company.status == CompanyStatus.APPROVED.value
+    )
+
+
+def _live_clause(today: date) -> ColumnElement[bool]:
+    return and_(
+        Posting.status == PostingStatus.ACTIVE.value,
+        Posting.valid_until >= today,
+        exists(
+            select(Company.id).where(
+                Company.id == Posting.company_id, Company.status == CompanyStatus.APPROVED.value
+            )
+        ),
+    )
+
+
+@dataclass
+class MatchIndex:
+    """The fitted engine of one database in this process, synced incrementally.
+
+    The engine object (with its thesaurus) is built once; a refit only refits its index.
+    """
+
+    settings: MatchSettings
+    fitted: bool = False
+    watermark: datetime | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    _engine: Engine | None = None
+    # (updated_at of the posting, of its company) as last applied, to skip unchanged rows
+    _applied: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> Engine:
+        with self.lock:
+            if self._engine is None:
+                path = self.settings.thesaurus_path
+                thesaurus = load_thesaurus(path) if path and path.is_dir() else None
+                self._engine = Engine(thesaurus=thesaurus, config=EngineConfig())
+            return self._engine
+
+    def refit(self, session: Session, *, today: date | None = None) -> Engine:
+        """Fit the engine on every live posting (vocabulary and weights rebuilt)."""
+        today = today or clock.today()
+        with self.lock:
+            started = utcnow()
+            live = session.execute(
+                select(Posting)
+                .where(_live_clause(today))
+                .options(selectinload(Posting.category), selectinload(Posting.company))
+            ).scalars()
+            engine = self.engine
+            self._applied.clear()
+            docs = []
+            for posting in live:
+                docs.append(posting_doc(posting))
+                self._remember(posting)
+            engine.fit(docs)
+            self.fitted = True
+            self.watermark = started
+            _watch_transaction(session, self)
+            return engine
+
+    def ensure(self, session: Session, *, today: date | None = None) -> Engine:
+        """The engine, fitted on first use and brought up to date with the database."""
+        with self.lock:
+            if not self.fitted:
+                return self.refit(session, today=today)
+            self.sync(session, today=today)
+            return self.engine
+
+    def sync(self, session: Session, *, today: date | None = None) -> int:
+        """Apply postings and companies changed since the last sync; returns how many."""
+        today = today or clock.today()
+        with self.lock:
+            if not self.fitted or self.watermark is None:
+                self.refit(session, today=today)
+                return 0
+            since = self.watermark - SYNC_OVERLAP
+            started = utcnow()
+            changed = session.execute(
+                select(Posting)
+                .join(Company, Company.id == Posting.company_id)
+                .where(or_(Posting.updated_at >= since, Company.updated_at >= since))
+                .options(selectinload(Posting.category), selectinload(Posting.company))
+            ).scalars()
+            count = 0
+            for posting in changed:
+                self.apply(posting, today=today)
+                count += 1
+            self.watermark = started
+            if count:
+                _watch_transaction(session, self)
+            return count
+
+    def _remember(self, posting: Posting) -> None:
+        if posting.id is not None:
+            self._applied[posting.id] = (posting.updated_at, posting.company.updated_at)
+
+    def apply(self, posting: Posting, *, today: date) -> None:
+        """Bring the index in line with one posting (skipped when nothing changed since)."""
+        if posting.id is None:
+            return
+        stamp = (posting.updated_at, posting.company.updated_at)
+        if self._applied.get(posting.id) == stamp and posting.valid_until >= today:
+            return
+        if is_live(posting, today):
+            self.engine.update(posting_doc(posting))
+        else:
+            self.engine.remove(posting.id)
+        self._applied[posting.id] = stamp
+
+    def invalidate(self) -> None:
+        """Forget the fitted state (it may include rolled-back changes); refit on next use."""
+        with self.lock:
+            self.fitted = False
+            self.watermark = None
+            self._applied.clear()
+
+
+def _watch_transaction(session: Session, index: MatchIndex) -> None:
+    """If the session's transaction rolls back after the index saw its rows, refit later."""
+    watched: dict[int, list[bool]] = session.info.setdefault("matchmaker.watched_indexes", {})
+    if watched.get(id(index), [False])[0]:
+        return
+    state = [True]  # still watching this transaction
+    watched[id(index)] = state
+    ref = weakref.ref(index)
+
+    def on_rollback(_session: Session) -> None:
+        target = ref()
+        if state[0] and target is not None:
+            target.invalidate()
+        state[0] = False
+
+    def on_commit(_session: Session) -> None:
+        state[0] = False
+
+    event.listen(session, "after_rollback", on_rollback)
+    event.listen(session, "after_commit", on_commit)
+
+
+_indexes: weakref.WeakKeyDictionary[DbEngine, MatchIndex] = weakref.WeakKeyDictionary()
+
+
+def configure(db_engine: DbEngine, settings: MatchSettings) -> MatchIndex:
+    """Turn matching on for a database (the app factory does this)."""
+    index = _indexes.get(db_engine)
+    if index is None or index.settings != settings:
+        index = MatchIndex(settings=settings)
+        _indexes[db_engine] = index
+    return index
+
+
+def index_for(session: Session) -> MatchIndex | None:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, DbEngine) else getattr(bind, "engine", None)
+    return _indexes.get(engine) if engine is not None else None
+
+
+def _pair(posting: Posting, other_id: int) -> tuple[int, int]:
+    assert posting.id is not None
+    if posting.kind == PostingKind.NEED.value:
+        return posting.id, other_id
+    return other_id, posting.id
+
+
+def _open_matches_of(session: Session, posting_id: int) -> list[Match]:
+    return list(
+        session.execute(
+            select(Match).where(
+                or_(Match.need_id == posting_id, Match.offer_id == posting_id),
+                Match.status.in_(OPEN_MATCH_STATUSES),
+            )
+        ).scalars()
+    )
+
+
+def retire_matches(session: Session, posting_id: int) -> int:
+    """Retire the open matches of a posting that no longer takes part in matching."""
+    now = utcnow()
+    rows = _open_matches_of(session, posting_id)
+    for row in rows:
+        row.status = MatchStatus.RETIRED.value
+        row.retired_at = now
+        row.updated_at = now
+        session.add(row)
+    return len(rows)
+
+
+def _store(session: Session, need_id: int, offer_id: int, candidate: Candidate) -> Match:
+    row = session.execute(
+        select(Match).where(Match.need_id == need_id, Match.offer_id == offer_id)
+    ).scalar_one_or_none()
+    now = utcnow()
+    if row is None:
+        row = Match(
+            need_id=need_id,
+            offer_id=offer_id,
+            score=_clamp(candidate.score),
+            components=dict(candidate.components),
+            explanation=candidate.explanation.to_dict(),
+            engine_version=ENGINE_VERSION,
+        )
+    else:
+        row.score = _clamp(candidate.score)
+        row.components = dict(candidate.components)
+        row.explanation = candidate.explanation.to_dict()
+        row.engine_version = ENGINE_VERSION
+        row.updated_at = now
+        if row.status == MatchStatus.RETIRED.value:
+            row.status = MatchStatus.SUGGESTED.value
+            row.retired_at = None
+    session.add(row)
+    return row
+
+
+def _clamp(score: float) -> float:
+    return min(1.0, max(0.0, float(score)))
+
+
+def refresh_posting(
+    session: Session, posting: Posting, index: MatchIndex, *, today: date | None = None
+) -> list[Match]:
+    """Rank one posting's candidates and store them; retire what no longer matches."""
+    today = today or clock.today()
+    if posting.id is None:
+        session.flush()
+    assert posting.id is not None
+    if not is_live(posting, today):
+        retire_matches(session, posting.id)
+        if index.fitted:
+            with index.lock:
+                index.engine.remove(posting.id)
+        return []
+    engine = index.ensure(session, today=today)
+    doc = posting_doc(posting)
+    with index.lock:
+        engine.update(doc)
+        candidates = engine.rank(
+            doc, k=index.settings.candidates, min_score=index.settings.threshold
+        )
+    _watch_transaction(session, index)
+    candidates = _only_live(session, index, candidates, today=today)
+    kept: dict[tuple[int, int], Match] = {}
+    for candidate in candidates:
+        need_id, offer_id = _pair(posting, int(candidate.id))
+        kept[(need_id, offer_id)] = _store(session, need_id, offer_id, candidate)
+    # Open pairs that dropped out of the top list: keep them while they still score enough.
+    for row in _open_matches_of(session, posting.id):
+        if (row.need_id, row.offer_id) in kept or row.status != MatchStatus.SUGGESTED.value:
+            continue
+        other = session.get(Posting, row.offer_id if posting.id == row.need_id else row.need_id)
+        if other is None or not is_live(other, today):
+            row.status = MatchStatus.RETIRED.value
+            row.retired_at = utcnow()
+            session.add(row)
+            continue
+        need, offer = (posting, other) if posting.id == row.need_id else (other, posting)
+        with index.lock:
+            candidate = engine.score_pair(posting_doc(need), posting_doc(offer))
+        if candidate.score >= index.settings.threshold:
+            _store(session, row.need_id, row.offer_id, candidate)
+        else:
+            row.status = MatchStatus.RETIRED.value
+            row.retired_at = utcnow()
+            session.add(row)
+    session.flush()
+    return list(kept.values())
+
+
+def _only_live(
+    session: Session, index: MatchIndex, candidates: list[Candidate], *, today: date
+) -> list[Candidate]:
+    """Drop candidates the database no longer has as live postings (another process may have
+    changed them since the last sync) and forget them in the index."""
+    ids = [int(c.id) for c in candidates]
+    if not ids:
+        return candidates
+    live = set(
+        session.execute(
+            select(Posting.id).where(Posting.id.in_(ids), _live_clause(today))
+        ).scalars()
+    )
+    stale = [i for i in ids if i not in live]
+    if stale:
+        with index.lock:
+            for posting_id in stale:
+                index.engine.remove(posting_id)
+    return [c for c in candidates if int(c.id) in live]
+
+
+def reset(db_engine: DbEngine) -> None:
+    """Make the index of ``db_engine`` refit on next use (after the database was replaced)."""
+    index = _indexes.get(db_engine)
+    if index is not None:
+        index.invalidate()
+
+
+_DEFERRED = "matchmaker.deferred_matching"
+
+
+@contextmanager
+def deferred(session: Session, *, full_rematch: bool = False) -> Iterator[None]:
+    """Bulk changes (demo data, imports): match once at the end instead of after every posting.
+
+    The changed postings are collected and matched when the block ends without error; with
+    ``full_rematch`` everything is rematched once instead (cheaper for a whole data set).
+    """
+    if session.info.get(_DEFERRED) is not None:  # nested: the outer block matches
+        yield
+        return
+    pending: dict[int, None] = {}
+    session.info[_DEFERRED] = pending
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED, None)
+    index = index_for(session)
+    if index is None:
+        return
+    if full_rematch:
+        rematch_all(session, index)
+        return
+    for posting_id in pending:
+        posting = session.get(Posting, posting_id)
+        if posting is not None:
+            refresh_posting(session, posting, index)
+
+
+def _on_posting_changed(session: Session, posting: Posting) -> None:
+    pending = session.info.get(_DEFERRED)
+    if pending is not None:
+        if posting.id is not None:
+            pending[posting.id] = None
+        return
+    index = index_for(session)
+    if index is not None:
+        refresh_posting(session, posting, index)
+
+
+def _on_company_changed(session: Session, company: Company) -> None:
+    pending = session.info.get(_DEFERRED)
+    if pending is not None:
+        for posting_id in session.execute(
+            select(Posting.id).where(Posting.company_id == company.id)
+        ).scalars():
+            pending[posting_id] = None
+        return
+    index = index_for(session)
+    if index is None:
+        return
+    for posting in session.execute(
+        select(Posting).where(Posting.company_id == company.id)
+    ).scalars():
+        assert posting.id is not None
+        if posting.status == PostingStatus.ACTIVE.value or _open_matches_of(session, posting.id):
+            refresh_posting(session, posting, index)
+
+
+postings.subscribe(_on_posting_changed)
+companies.subscribe(_on_company_changed)
+
+
+@dataclass(frozen=True)
+class RematchReport:
+    postings: int
+    stored: int
+    retired: int
+
+
+def rematch_all(
+    session: Session,
+    index: MatchIndex,
+    *,
+    progress: Callable[[Iterable[Posting]], Iterable[Posting]] = lambda items: items,
+    today: date | None = None,
+) -> RematchReport:
+    """Refit the engine and recompute the matches of every live posting.
+
+    Both directions are ranked (each need's best offers and each offer's best needs), so a pair
+    is stored when either side has the other among its candidates.
+    """
+    today = today or clock.today()
+    engine = index.refit(session, today=today)
+    live = {
+        posting.id: posting
+        for posting in session.execute(
+            select(Posting)
+            .where(_live_clause(today))
+            .options(selectinload(Posting.category), selectinload(Posting.company))
+            .order_by(Posting.id)
+        ).scalars()
+    }
+    settings = index.settings
+    with index.lock:
+        ranked = {
+            kind: engine.rank_all(kind, settings.candidates, min_score=settings.threshold)
+            for kind in (PostingKind.NEED.value, PostingKind.OFFER.value)
+        }
+    wanted: dict[tuple[int, int], Candidate] = {}
+    for posting in progress(list(live.values())):
+        assert posting.id is not None
+        for candidate in ranked[posting.kind].get(posting.id, []):
+            pair = _pair(posting, int(candidate.id))
+            if pair not in wanted or candidate.score > wanted[pair].score:
+                wanted[pair] = candidate
+    for (need_id, offer_id), candidate in wanted.items():
+        _store(session, need_id, offer_id, candidate)
+    retired = 0
+    now = utcnow()
+    for row in session.execute(
+        select(Match).where(Match.status == MatchStatus.SUGGESTED.value)
+    ).scalars():
+        if (row.need_id, row.offer_id) not in wanted:
+            row.status = MatchStatus.RETIRED.value
+            row.retired_at = now
+            session.add(row)
+            retired += 1
+    session.flush()
+    return RematchReport(postings=len(live), stored=len(wanted), retired=retired)
+
+
+def visible_matches_clause(actor: Actor) -> ColumnElement[bool]:
+    """Matches ``actor`` may see: admins all; managers those touching one of their networks."""
+    if actor.is_admin:
+        return true()
+    if not actor.is_manager or not actor.network_ids:
+        return false()
+    need = aliased(Posting)
+    offer = aliased(Posting)
+    networks = sorted(actor.network_ids)
+
+    def in_networks(posting: Any) -> ColumnElement[bool]:
+        return exists(
+            select(CompanyNetwork.company_id).where(
+                CompanyNetwork.company_id == posting.company_id,
+                CompanyNetwork.network_id.in_(networks),
+            )
+        )
+
+    return or_(
+        exists(select(need.id).where(need.id == Match.need_id, in_networks(need))),
+        exists(select(offer.id).where(offer.id == Match.offer_id, in_networks(offer))),
+    )
+
+
+def matches_for_posting(
+    *,
+    session: Session,
+    actor: Actor,
+    posting_id: int,
+    include_retired: bool = False,
+) -> list[tuple[Match, Posting]]:
+    """A posting's stored candidates, best first, with the opposite posting of each."""
+    posting = postings.get_posting(session=session, actor=actor, posting_id=posting_id)
+    if not (actor.is_admin or actor.is_manager):
+        raise PermissionDenied(_l("Only network managers see suggested matches."))
+    own_side = Match.need_id if posting.kind == PostingKind.NEED.value else Match.offer_id
+    other_side = Match.offer_id if posting.kind == PostingKind.NEED.value else Match.need_id
+    stmt = (
+        select(Match, Posting)
+        .join(Posting, Posting.id == other_side)
+        .where(own_side == posting_id, visible_matches_clause(actor))
+        .options(selectinload(Posting.company), selectinload(Posting.category))
+        .order_by(Match.score.desc(), Match.id)
+    )
+    if not include_retired:
+        stmt = stmt.where(Match.status.in_(OPEN_MATCH_STATUSES))
+    rows = session.execute(stmt).all()
+    if not rows and not actor.is_admin and not _manages(session, actor, posting):
+        raise PermissionDenied(_l("Only the managers of this company's networks see its matches."))
+    return [(match, other) for match, other in rows]
+
+
+def _manages(session: Session, actor: Actor, posting: Posting) -> bool:
+    return bool(
+        session.execute(
+            select(CompanyNetwork.company_id).where(
+                CompanyNetwork.company_id == posting.company_id,
+                CompanyNetwork.network_id.in_(sorted(actor.network_ids)),
+            )
+        ).first()
+    )
+
+
+__all__ = [
+    "MatchIndex",
+    "MatchSettings",
+    "RematchReport",
+    "configure",
+    "deferred",
+    "index_for",
+    "is_live",
+    "matches_for_posting",
+    "posting_doc",
+    "refresh_posting",
+    "rematch_all",
+    "retire_matches",
+    "visible_matches_clause",
+]
