@@ -8,13 +8,15 @@ reason. The database at that URL is wiped: point it at a database used for tests
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request, request_finished
 from flask.testing import FlaskClient
+from flask_login import current_user
 from sqlalchemy import MetaData, Table, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -135,18 +137,81 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def world(session: Session) -> World:
+def world(session: Session) -> Iterator[World]:
     """Two networks, three companies, members, managers, an admin and some postings."""
     world = build_world(session)
     session.commit()
-    return world
+    _PERSONA_OF.clear()
+    _PERSONA_OF.update({user.id: name for name, user in world.personas().items() if user})
+    _PERSONA_OF[None] = "anonymous"
+    yield world
+    _PERSONA_OF.clear()
+
+
+# Route coverage: every route of the app must be requested by each of the six personas somewhere
+# in the suite (the access-rule tests). Requests are recorded as they happen; the check runs when
+# the whole suite ran (see pytest_sessionfinish).
+PERSONA_NAMES = (
+    "anonymous",
+    "same_company",
+    "other_company",
+    "manager_same_network",
+    "manager_other_network",
+    "admin",
+)
+_PERSONA_OF: dict[int | None, str] = {}
+_COVERED: dict[str, set[str]] = defaultdict(set)
+_ENDPOINTS: set[str] = set()
+
+
+def _record_route(sender: Flask, response: Any, **_extra: Any) -> None:
+    if not _ENDPOINTS:
+        _ENDPOINTS.update(rule.endpoint for rule in sender.url_map.iter_rules())
+    if not _PERSONA_OF or request.endpoint is None or request.url_rule is None:
+        return
+    user = g.get("user")
+    if user is None and current_user.is_authenticated:  # pages that never looked at the user
+        user = current_user.user
+    persona = _PERSONA_OF.get(user.id if user is not None else None)
+    if persona is not None:
+        _COVERED[request.endpoint].add(persona)
+
+
+request_finished.connect(_record_route)
+
+
+def route_coverage_gaps() -> dict[str, list[str]]:
+    """Endpoints and the personas that never requested them (static files excepted)."""
+    gaps = {}
+    for endpoint in sorted(_ENDPOINTS - {"static"}):
+        missing = [p for p in PERSONA_NAMES if p not in _COVERED.get(endpoint, set())]
+        if missing:
+            gaps[endpoint] = missing
+    return gaps
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    selected = [
+        arg for arg in config.args if arg not in ("tests", "tests/", str(Path(__file__).parent))
+    ]
+    return not selected and not config.getoption("keyword") and not config.getoption("markexpr")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI (MATCHMAKER_TEST_STRICT=1) every part is installed, so a skip is a failure."""
+    """Checks over the whole run: every route tested for every persona; in CI
+    (MATCHMAKER_TEST_STRICT=1) every part is installed, so a skip is a failure."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if _whole_suite(session.config) and exitstatus == 0 and _ENDPOINTS:
+        gaps = route_coverage_gaps()
+        if gaps:
+            if reporter:
+                reporter.write_line("Routes not requested by every persona:", red=True)
+                for endpoint, personas in gaps.items():
+                    reporter.write_line(f"  {endpoint}: {', '.join(personas)}", red=True)
+            session.exitstatus = 1
+            return
     if os.environ.get("MATCHMAKER_TEST_STRICT") != "1":
         return
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     if skipped and exitstatus == 0:
         if reporter:
