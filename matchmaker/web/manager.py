@@ -10,10 +10,10 @@ from typing import Any
 from flask import Blueprint, abort, flash, render_template, request
 from werkzeug.wrappers import Response
 
-from matchmaker import audit, catalog, companies, postings
+from matchmaker import audit, catalog, companies, matches, postings
 from matchmaker.access import Actor
 from matchmaker.db import utcnow
-from matchmaker.errors import Conflict, InvalidInput
+from matchmaker.errors import Conflict, InvalidInput, PermissionDenied
 from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import (
@@ -367,9 +367,23 @@ def _render_posting(
     posting: Posting, *, form: Form | None = None, message: str = "", status: int = 200
 ) -> tuple[str, int]:
     history = audit.history(db(), entity="posting", entity_id=posting.id or 0)
+    try:
+        suggestions = matches.matches_for_posting(
+            session=db(), actor=actor(), posting_id=posting.id or 0
+        )
+    except PermissionDenied:
+        suggestions = []
+    acting = actor()
+    managed_partner_ids = {
+        partner.id
+        for _match, partner in suggestions
+        if acting.is_admin or any(n.id in acting.network_ids for n in partner.company.networks)
+    }
     return render_template(
         "manager/posting.html",
         posting=posting,
+        suggestions=suggestions,
+        managed_partner_ids=managed_partner_ids,
         history=history,
         actors=audit.actors_of(db(), history),
         actions=moderation_actions(posting),
