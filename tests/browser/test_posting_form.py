@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from matchmaker import clock
 from matchmaker.models import Posting
 from tests.browser.conftest import Browsing
 from tests.browser.steps import log_in, posting_count
@@ -27,6 +29,10 @@ def test_bad_input_is_marked_next_to_the_fields_and_kept(
     log_in(page, world.member_a1.email)
     page.goto("/my/postings/new")
     before = posting_count(engine)
+    today = clock.today()
+    start, before_start, after_start = (
+        (today + timedelta(days=days)).isoformat() for days in (30, 20, 40)
+    )
 
     # The browser would stop at 120 characters; a tampered page or an old browser would not.
     page.locator("#title").evaluate("field => field.removeAttribute('maxlength')")
@@ -36,8 +42,8 @@ def test_bad_input_is_marked_next_to_the_fields_and_kept(
     page.locator("#quantity").fill("2,5")
     page.locator("#unit").select_option("t")
     page.locator("#postal_code").fill("0774")
-    page.locator("#available_from").fill("2030-06-15")
-    page.locator("#available_until").fill("2030-06-01")
+    page.locator("#available_from").fill(start)
+    page.locator("#available_until").fill(before_start)
     with page.expect_response(re.compile(r"/my/postings/new$")) as answer:
         page.locator("main").get_by_role("button", name="Veröffentlichen", exact=True).click()
     assert answer.value.status == 422
@@ -69,8 +75,8 @@ def test_bad_input_is_marked_next_to_the_fields_and_kept(
     expect(page.locator("#quantity")).to_have_value("2,5")
     expect(page.locator("#unit")).to_have_value("t")
     expect(page.locator("#postal_code")).to_have_value("0774")
-    expect(page.locator("#available_from")).to_have_value("2030-06-15")
-    expect(page.locator("#available_until")).to_have_value("2030-06-01")
+    expect(page.locator("#available_from")).to_have_value(start)
+    expect(page.locator("#available_until")).to_have_value(before_start)
     assert posting_count(engine) == before
 
     # Corrected, the same form is accepted; "2,5" is read as 2.5 as a German user means it, and
@@ -81,7 +87,7 @@ def test_bad_input_is_marked_next_to_the_fields_and_kept(
     page.locator("#description").fill(description)
     expect(page.locator("#description")).to_have_value(description)
     page.locator("#postal_code").fill("07745")
-    page.locator("#available_until").fill("2030-07-01")
+    page.locator("#available_until").fill(after_start)
     page.locator("main").get_by_role("button", name="Veröffentlichen", exact=True).click()
     page.wait_for_url(re.compile(r"/my/postings/(\d+)$"))
     assert posting_count(engine) == before + 1
