@@ -52,8 +52,18 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+def _unify_line_breaks(value: object) -> object:
+    """Browsers send a textarea's line breaks as CRLF, API clients mostly as LF: store LF.
+
+    A form's ``maxlength`` counts a line break as one character; so does the length check then.
+    """
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 Line = Annotated[str, BeforeValidator(_strip), AfterValidator(check_single_line)]
-Text = Annotated[str, AfterValidator(check_text)]
+Text = Annotated[str, BeforeValidator(_unify_line_breaks), AfterValidator(check_text)]
 PostalCode = Annotated[str, BeforeValidator(_strip), AfterValidator(check_postal_code)]
 OptionalPostalCode = Annotated[
     PostalCode | None, BeforeValidator(_empty_to_none), Field(default=None)
