@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlmodel import Session
 from matchmaker import accounts, companies, demo, imports, migrate, postings
 from matchmaker.access import Actor
 from matchmaker.config import ConfigError, Settings
+from matchmaker.db import session_scope
 from matchmaker.errors import DomainError, InvalidInput
 from matchmaker.models import Company, Role, TokenPurpose, User
 from matchmaker.schemas import PasswordInput, UserInput
@@ -49,18 +50,9 @@ def engine() -> Engine:
     return current_app.extensions["matchmaker.engine"]
 
 
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
+def unit_of_work() -> AbstractContextManager[Session]:
     """One session for the command: committed once at the end, rolled back on any error."""
-    session = Session(engine(), expire_on_commit=False)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return session_scope(engine())
 
 
 def fail(error: DomainError) -> click.ClickException:

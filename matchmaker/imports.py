@@ -26,22 +26,7 @@ from matchmaker.models import Company, Language, Posting, PostingKind, PostingSt
 from matchmaker.schemas import PostingInput
 from matchmaker.validation import parse
 
-COLUMNS = (
-    "company",
-    "kind",
-    "title",
-    "description",
-    "category",
-    "quantity",
-    "unit",
-    "postal_code",
-    "radius_km",
-    "available_from",
-    "available_until",
-    "valid_until",
-    "language",
-    "status",
-)
+COLUMNS = ("company", *postings.EDITABLE_FIELDS, "status")
 REQUIRED_COLUMNS = ("company", "kind", "title", "category")
 DATE_COLUMNS = ("available_from", "available_until", "valid_until")
 DATE_ERRORS = ("date_parsing", "date_from_datetime_parsing", "date_type")

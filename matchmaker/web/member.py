@@ -17,7 +17,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Company, CompanyStatus, PostingKind, PostingStatus, Role, Unit, User
 from matchmaker.schemas import CompanyInput, PostingInput, RenewalInput
 from matchmaker.validation import parse
-from matchmaker.web import UNIT_LABELS
+from matchmaker.web import UNIT_LABELS, auditlog
 from matchmaker.web.common import (
     Form,
     actor,
@@ -34,22 +34,8 @@ bp = Blueprint("member", __name__, url_prefix="/my")
 
 POSTING_FIELDS = postings.EDITABLE_FIELDS
 
-# Labels of a posting's fields, for forms and for the history of changes.
-FIELD_LABELS: dict[str, Any] = {
-    "kind": _l("Kind"),
-    "title": _l("Title"),
-    "description": _l("Description"),
-    "category": _l("Category"),
-    "quantity": _l("Quantity"),
-    "unit": _l("Unit"),
-    "postal_code": _l("Postal code"),
-    "radius_km": _l("Radius (km)"),
-    "available_from": _l("Available from"),
-    "available_until": _l("Available until"),
-    "valid_until": _l("Valid until"),
-    "language": _l("Language"),
-    "status": _l("Status"),
-}
+# Labels of a posting's fields, for forms and for the history of changes: those of the audit log.
+FIELD_LABELS = auditlog.FIELD_LABELS
 
 # What each entry of the audit trail means for the company.
 HISTORY_LABELS: dict[str, Any] = {
