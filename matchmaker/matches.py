@@ -119,6 +119,7 @@ class MatchIndex:
     watermark: datetime | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
     _engine: Engine | None = None
+    _thesaurus_stamp: float | None = None
     # (updated_at of the posting, of its company) as last applied, to skip unchanged rows
     _applied: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)
 
@@ -127,14 +128,23 @@ class MatchIndex:
         with self.lock:
             if self._engine is None:
                 path = self.settings.thesaurus_path
+                self._thesaurus_stamp = _thesaurus_stamp(path)
                 thesaurus = load_thesaurus(path) if path and path.is_dir() else None
                 self._engine = Engine(thesaurus=thesaurus, config=EngineConfig())
             return self._engine
+
+    def _reload_if_thesaurus_changed(self) -> None:
+        """An edited thesaurus takes effect at the next refit, without a restart."""
+        if self._engine is not None and (
+            _thesaurus_stamp(self.settings.thesaurus_path) != self._thesaurus_stamp
+        ):
+            self._engine = None
 
     def refit(self, session: Session, *, today: date | None = None) -> Engine:
         """Fit the engine on every live posting (vocabulary and weights rebuilt)."""
         today = today or clock.today()
         with self.lock:
+            self._reload_if_thesaurus_changed()
             started = utcnow()
             live = session.execute(
                 select(Posting)
@@ -208,6 +218,13 @@ class MatchIndex:
             self.fitted = False
             self.watermark = None
             self._applied.clear()
+
+
+def _thesaurus_stamp(path: Path | None) -> float | None:
+    """When the thesaurus files last changed (None without a thesaurus)."""
+    if path is None or not path.is_dir():
+        return None
+    return max((file.stat().st_mtime for file in path.glob("*.yaml")), default=None)
 
 
 def _watch_transaction(session: Session, index: MatchIndex) -> None:

@@ -3,7 +3,10 @@ managers of both companies' networks."""
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -315,3 +318,24 @@ def test_company_state_changes_reach_matches(
     session.commit()
     assert open_pairs(session) == {(world.posting_a1.id, offer.id)}
     assert world.company_b1.status == CompanyStatus.APPROVED.value
+
+
+def test_an_edited_thesaurus_takes_effect_at_the_next_refit(
+    session: Session, world: World, tmp_path: Path
+) -> None:
+    thesaurus = tmp_path / "thesaurus"
+    thesaurus.mkdir()
+    entry = (
+        "concepts:\n"
+        "  - id: {id}\n"
+        "    label: {{de: Blech, en: sheet}}\n"
+        "    de: [Blech]\n"
+        "    en: [sheet]\n"
+    )
+    (thesaurus / "a.yaml").write_text(entry.format(id="sheet_metal"), encoding="utf-8")
+    index = matches.MatchIndex(settings=matches.MatchSettings(thesaurus_path=thesaurus))
+    first = index.refit(session)
+    assert index.refit(session) is first  # unchanged files: the same engine, only refitted
+    (thesaurus / "b.yaml").write_text(entry.format(id="plate").replace("Blech", "Platte"), "utf-8")
+    os.utime(thesaurus / "b.yaml", (time.time() + 5, time.time() + 5))
+    assert index.refit(session) is not first
