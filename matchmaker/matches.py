@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 # Changes committed by other processes may carry a slightly older timestamp than the newest one
 # seen; re-reading a short window makes the incremental sync safe against that race.
 SYNC_OVERLAP = timedelta(minutes=2)
+# Incremental updates keep the weights of the last fit; refit now and then for vocabulary drift.
+REFIT_AFTER = timedelta(hours=6)
 
 
 @dataclass
@@ -116,6 +118,7 @@ class MatchIndex:
 
     settings: MatchSettings
     fitted: bool = False
+    fitted_at: datetime | None = None
     watermark: datetime | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
     _engine: Engine | None = None
@@ -159,6 +162,7 @@ class MatchIndex:
                 self._remember(posting)
             engine.fit(docs)
             self.fitted = True
+            self.fitted_at = started
             self.watermark = started
             _watch_transaction(session, self)
             return engine
@@ -166,7 +170,9 @@ class MatchIndex:
     def ensure(self, session: Session, *, today: date | None = None) -> Engine:
         """The engine, fitted on first use and brought up to date with the database."""
         with self.lock:
-            if not self.fitted:
+            stale = self.fitted_at is None or utcnow() - self.fitted_at > REFIT_AFTER
+            changed = _thesaurus_stamp(self.settings.thesaurus_path) != self._thesaurus_stamp
+            if not self.fitted or stale or changed:
                 return self.refit(session, today=today)
             self.sync(session, today=today)
             return self.engine

@@ -339,3 +339,15 @@ def test_an_edited_thesaurus_takes_effect_at_the_next_refit(
     (thesaurus / "b.yaml").write_text(entry.format(id="plate").replace("Blech", "Platte"), "utf-8")
     os.utime(thesaurus / "b.yaml", (time.time() + 5, time.time() + 5))
     assert index.refit(session) is not first
+
+
+def test_the_index_refits_after_a_while(session: Session, world: World) -> None:
+    index = matches.MatchIndex(settings=matches.MatchSettings())
+    index.ensure(session)
+    first_fit = index.fitted_at
+    assert first_fit is not None
+    index.ensure(session)
+    assert index.fitted_at == first_fit  # a sync, not a refit
+    index.fitted_at = first_fit - matches.REFIT_AFTER - timedelta(minutes=1)
+    index.ensure(session)
+    assert index.fitted_at is not None and index.fitted_at > first_fit
