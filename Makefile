@@ -35,10 +35,10 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m benchmarks.engine
+	@$(BIN)/python -m benchmarks.engine
 
 eval: $(VENV)/.installed
-	$(BIN)/matchmaker eval --postings data/eval/postings.jsonl --judgments data/eval/judgments.jsonl
+	@$(BIN)/matchmaker eval --postings data/eval/postings.jsonl --judgments data/eval/judgments.jsonl
 
 i18n-extract: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o matchmaker/translations/messages.pot --no-location --sort-output .
