@@ -132,6 +132,25 @@ def _in_use(session: Session, category: Category) -> bool:
     )
 
 
+def _set_active(
+    session: Session, actor: Actor, item: Network | Category, entity: str, active: bool
+) -> None:
+    """Switch a network or category on or off, with an audit entry when it changes."""
+    if item.active == active:
+        return
+    item.active = active
+    session.add(item)
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        action=f"{entity}.activate" if active else f"{entity}.deactivate",
+        entity=entity,
+        entity_id=item.id,
+        changes={"active": [not active, active]},
+    )
+    session.flush()
+
+
 def get_network(*, session: Session, network_id: int) -> Network:
     network = session.get(Network, network_id)
     if network is None:
@@ -143,18 +162,7 @@ def set_network_active(*, session: Session, actor: Actor, network_id: int, activ
     """Deactivating a network closes it to new registrations; its companies and managers stay."""
     _admin(actor)
     network = get_network(session=session, network_id=network_id)
-    if network.active != active:
-        network.active = active
-        session.add(network)
-        audit.record(
-            session,
-            actor_id=actor.user_id,
-            action="network.activate" if active else "network.deactivate",
-            entity="network",
-            entity_id=network.id,
-            changes={"active": [not active, active]},
-        )
-        session.flush()
+    _set_active(session, actor, network, "network", active)
     return network
 
 
@@ -207,16 +215,5 @@ def set_category_active(
     """A deactivated category is no longer offered for new postings; existing ones keep it."""
     _admin(actor)
     category = get_category(session=session, category_id=category_id)
-    if category.active != active:
-        category.active = active
-        session.add(category)
-        audit.record(
-            session,
-            actor_id=actor.user_id,
-            action="category.activate" if active else "category.deactivate",
-            entity="category",
-            entity_id=category.id,
-            changes={"active": [not active, active]},
-        )
-        session.flush()
+    _set_active(session, actor, category, "category", active)
     return category
