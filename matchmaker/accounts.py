@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
@@ -205,6 +205,36 @@ def issue_password_token(
     )
     session.flush()
     return token
+
+
+def request_password_reset(
+    *, session: Session, email: str, hours: int, interval_minutes: int
+) -> tuple[User, str] | None:
+    """A reset link for an active account, or None.
+
+    None when the address has no active account, and also when a reset link for it was issued
+    less than ``interval_minutes`` ago, so that the form cannot be used to flood a mailbox.
+    """
+    user = user_by_email(session, email) if email else None
+    if user is None or not user.active:
+        return None
+    last = session.execute(
+        select(func.max(PasswordToken.created_at)).where(
+            PasswordToken.user_id == user.id, PasswordToken.purpose == TokenPurpose.RESET.value
+        )
+    ).scalar_one_or_none()
+    if last is not None and utcnow() - last < timedelta(minutes=interval_minutes):
+        return None
+    token = issue_password_token(
+        session=session, user=user, purpose=TokenPurpose.RESET, hours=hours
+    )
+    return user, token
+
+
+def revoke_password_token(*, session: Session, token: str) -> None:
+    """Delete a link that never reached its user, so that asking again is not throttled."""
+    session.execute(delete(PasswordToken).where(PasswordToken.token_hash == token_hash(token)))
+    session.flush()
 
 
 def user_for_password_token(*, session: Session, token: str) -> User | None:

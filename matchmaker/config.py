@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     posting_default_validity_days: int = Field(default=56, ge=1, le=365)
     posting_max_validity_days: int = Field(default=365, ge=1, le=366)
     password_token_hours: int = Field(default=48, ge=1, le=24 * 14)
+    reset_mail_interval_minutes: int = Field(default=5, ge=0, le=24 * 60)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     mail_backend: Literal["smtp", "file", "console"] = "file"

@@ -13,9 +13,9 @@ from matchmaker.accounts import (
     LoginResult,
     authenticate,
     change_password,
-    issue_password_token,
+    request_password_reset,
+    revoke_password_token,
     set_password_with_token,
-    user_by_email,
     user_for_password_token,
 )
 from matchmaker.accounts import set_language as store_language
@@ -23,7 +23,7 @@ from matchmaker.companies import register_company
 from matchmaker.errors import InvalidInput
 from matchmaker.i18n import LANGUAGES, SESSION_KEY, current_language, lazy_gettext
 from matchmaker.i18n import gettext as _
-from matchmaker.models import Company, Role, TokenPurpose, User
+from matchmaker.models import Company, Role, User
 from matchmaker.schemas import PasswordInput, RegistrationInput
 from matchmaker.validation import parse
 from matchmaker.web.common import (
@@ -233,23 +233,26 @@ def _notify_managers_of_registration(company: Company) -> None:
 def forgot_password() -> str | Response:
     if request.method == "GET":
         return render_template("auth/forgot_password.html", form=Form())
-    email = request.form.get("email", "").strip()
-    user = user_by_email(db(), email) if email else None
-    if user is not None and user.active:
-        token = issue_password_token(
-            session=db(),
-            user=user,
-            purpose=TokenPurpose.RESET,
-            hours=settings().password_token_hours,
-        )
+    config = settings()
+    issued = request_password_reset(
+        session=db(),
+        email=request.form.get("email", "").strip(),
+        hours=config.password_token_hours,
+        interval_minutes=config.reset_mail_interval_minutes,
+    )
+    if issued is not None:
+        user, token = issued
         db().commit()
-        send_template_mail(
+        sent = send_template_mail(
             to=user,
             template="emails/password_reset",
             subject=lazy_gettext("Reset your Matchmaker password"),
             link=absolute_url("auth.set_password", token=token),
-            hours=settings().password_token_hours,
+            hours=config.password_token_hours,
         )
+        if not sent:
+            revoke_password_token(session=db(), token=token)
+            db().commit()
     # The same answer whether or not the address is known: nobody learns who has an account.
     flash(
         _(

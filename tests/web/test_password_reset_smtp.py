@@ -9,15 +9,18 @@ from email.message import EmailMessage
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from matchmaker.accounts import authenticate
+from matchmaker.app import create_app
+from matchmaker.config import Settings
 from matchmaker.db import utcnow
 from matchmaker.models import PasswordToken, Role, User
 from tests.factories import PASSWORD, World, make_user
 from tests.helpers import post_form, text_of
-from tests.web.conftest import SmtpServer
+from tests.web.conftest import ACCEPT, SmtpServer
 
 pytestmark = pytest.mark.smtp
 
@@ -125,15 +128,54 @@ def test_reset_link_expires(
     assert authenticate(session=session, email=world.member_a1.email, password=PASSWORD).user
 
 
+def _age_reset_links(session: Session, user: User, minutes: int) -> None:
+    """Pretend the user's reset links were issued ``minutes`` earlier."""
+    session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.user_id == user.id)
+        .values(created_at=utcnow() - timedelta(minutes=minutes))
+    )
+    session.commit()
+
+
 def test_a_new_link_replaces_the_previous_one(
-    smtp_client: FlaskClient, smtp_server: SmtpServer, world: World
+    smtp_client: FlaskClient, smtp_server: SmtpServer, session: Session, world: World
 ) -> None:
     _request_reset(smtp_client, world.member_a1.email)
+    _age_reset_links(session, world.member_a1, minutes=6)
     _request_reset(smtp_client, world.member_a1.email)
     first, second = (_reset_link(m) for m in smtp_server.messages)
     assert first != second
     assert smtp_client.get(first).status_code == 404
     assert smtp_client.get(second).status_code == 200
+
+
+def test_repeated_requests_within_the_interval_send_one_mail(
+    smtp_client: FlaskClient, smtp_server: SmtpServer, session: Session, world: World
+) -> None:
+    """The form cannot be used to flood a mailbox; the answer does not tell that it held back."""
+    for _ in range(5):
+        assert NEUTRAL_DE in _request_reset(smtp_client, world.member_a1.email)
+    assert len(smtp_server.messages) == 1
+    link = _reset_link(smtp_server.messages[0])
+    assert smtp_client.get(link).status_code == 200  # the link sent first still works
+
+    _age_reset_links(session, world.member_a1, minutes=4)
+    _request_reset(smtp_client, world.member_a1.email)
+    assert len(smtp_server.messages) == 1
+    _age_reset_links(session, world.member_a1, minutes=5)
+    _request_reset(smtp_client, world.member_a1.email)
+    assert len(smtp_server.messages) == 2
+
+
+def test_reset_mail_interval_is_configurable(
+    smtp_settings: Settings, engine: Engine, smtp_server: SmtpServer, world: World
+) -> None:
+    unlimited = smtp_settings.model_copy(update={"reset_mail_interval_minutes": 0})
+    client = create_app(unlimited, engine=engine).test_client()
+    for _ in range(3):
+        _request_reset(client, world.member_a1.email)
+    assert len(smtp_server.messages) == 3
 
 
 def test_unknown_address_gets_the_same_answer_and_no_mail(
@@ -182,6 +224,15 @@ def test_mail_failure_gives_the_same_neutral_answer_and_is_logged(
     if failure == "451":
         assert "451" in str(failures[0].exc_info[1])
     assert smtp_server.messages == []
-    # The token was stored before the mail failed; a later request simply issues a new one.
-    user = session.get(User, world.member_a1.id)
-    assert user is not None and user.password_hash is not None
+    # The link that never left is revoked, so asking again at once is not held back.
+    assert (
+        session.scalars(
+            select(PasswordToken).where(PasswordToken.user_id == world.member_a1.id)
+        ).all()
+        == []
+    )
+    if failure == "451":
+        smtp_server.refuse_with(ACCEPT)
+        _request_reset(smtp_client, world.member_a1.email)
+        assert len(smtp_server.messages) == 1
+        assert smtp_client.get(_reset_link(smtp_server.messages[0])).status_code == 200
