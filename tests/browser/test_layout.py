@@ -138,3 +138,54 @@ def test_main_pages_fit_the_screen(browsing: Browsing, world: World, device: str
         )
     }
     assert {path.name for path in browsing.shots.iterdir()} == expected
+
+
+_TABLES_JS = """() => Array.from(document.querySelectorAll('main .table-wrap')).map((wrap) => {
+    const cell = wrap.querySelector('td[data-label]');
+    return {
+        overflow: wrap.scrollWidth - wrap.clientWidth,
+        label: cell ? cell.dataset.label : null,
+        shown: cell ? getComputedStyle(cell, '::before').content : null,
+    };
+})"""
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_tables_become_labelled_blocks_on_a_phone(
+    browsing: Browsing, world: World, device: str
+) -> None:
+    """On a phone a table row is a block whose cells name their column: nothing scrolls sideways.
+
+    On a desktop the tables keep their head row and the cells show no labels of their own.
+    """
+    phone = device == "phone"
+    page = browsing.new_page(**(PHONE if phone else DESKTOP))
+    pages = {
+        world.member_a1.email: {"my-company": "/my/company"},
+        world.manager_a.email: {
+            "manager-postings": "/manage/postings",
+            "manager-companies": "/manage/companies",
+            "manager-company": f"/manage/companies/{world.company_a1.id}",
+        },
+        world.admin.email: {
+            "admin-accounts": "/admin/accounts",
+            "admin-networks": "/admin/networks",
+            "admin-categories": "/admin/categories",
+        },
+    }
+    for email, paths in pages.items():
+        log_in(page, email)
+        for name, path in paths.items():
+            page.goto(path)
+            _check_page(page, browsing, device, name)
+            tables = page.evaluate(_TABLES_JS)
+            assert tables, f"{name}: no table"
+            for table in tables:
+                if phone:
+                    assert table["overflow"] <= 1, f"{name}: a table scrolls sideways"
+                assert table["label"], f"{name}: no labelled cell"
+                if phone:
+                    assert table["shown"] == f'"{table["label"]}: "', (name, table)
+                else:
+                    assert table["shown"] in ("none", "normal"), (name, table)
+        log_out(page)

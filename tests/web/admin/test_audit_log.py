@@ -28,7 +28,7 @@ def actions(page: str) -> list[str]:
         assert "0 entries" in page
         return []
     body = page[page.index("<tbody>") : page.index("</tbody>")]
-    return re.findall(r"<td>([A-Z][^<]+)</td>\s*<td>\s*(?:<dl|</td>)", body)
+    return re.findall(r"<td[^>]*>([A-Z][^<]+)</td>\s*<td[^>]*>\s*(?:<dl|</td>)", body)
 
 
 def test_who_changed_what_and_when(app: Flask, admin: FlaskClient, world: World) -> None:
