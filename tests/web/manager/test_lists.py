@@ -14,6 +14,7 @@ from matchmaker.models import Company, CompanyStatus
 from tests.factories import World, make_company, make_posting
 from tests.helpers import text_of
 from tests.web.staff_access import client_for
+from tests.web.test_public_pages import _chosen
 
 
 def company_links(page: str) -> list[str]:
@@ -42,6 +43,8 @@ def test_company_list_filters_by_status_and_name(app: Flask, world: World) -> No
     # the search is not a pattern language
     assert company_links(text_of(client.get("/manage/companies?q=%25"))) == []
     assert company_links(text_of(client.get("/manage/companies?q=_"))) == []
+    page = text_of(client.get("/manage/companies?status=pending&q=Neu"))
+    assert _chosen(page) == {"status": "pending", "q": "Neu"}
 
 
 def test_company_list_network_filter_stays_within_the_managers_networks(
@@ -136,6 +139,10 @@ def test_posting_list_filters(app: Flask, world: World, session: Session) -> Non
     assert titles("kind=offer&category=material") == {"Kühlschmierstoff abzugeben"}
     assert titles("kind=bogus&status=bogus") == everything
     assert titles("category=unknown") == everything  # ignored, not an error
+
+    # the form shows what was chosen
+    page = text_of(client.get("/manage/postings?kind=offer&status=draft&category=material&q=KSS"))
+    assert _chosen(page) == {"kind": "offer", "status": "draft", "category": "material", "q": "KSS"}
 
 
 def test_dashboard_counts_and_waiting_time(app: Flask, world: World, session: Session) -> None:
