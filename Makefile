@@ -41,8 +41,8 @@ eval: $(VENV)/.installed
 	@$(BIN)/matchmaker eval --postings data/eval/postings.jsonl --judgments data/eval/judgments.jsonl
 
 i18n-extract: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o matchmaker/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i matchmaker/translations/messages.pot -d matchmaker/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o matchmaker/translations/messages.pot --no-location --sort-output --width 100 .
+	$(BIN)/pybabel update -i matchmaker/translations/messages.pot -d matchmaker/translations --no-fuzzy-matching --ignore-obsolete --width 100
 
 i18n-compile: $(VENV)/.installed
 	$(BIN)/pybabel compile -d matchmaker/translations --statistics

@@ -17,6 +17,7 @@ from matchmaker.db import make_engine
 from matchmaker.resources import templates_dir
 
 csrf = CSRFProtect()
+log = logging.getLogger(__name__)
 login_manager = LoginManager()
 
 CONTENT_SECURITY_POLICY = (
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         JSON_SORT_KEYS=False,
     )
     logging.basicConfig(level=settings.log_level.upper())
+    for warning in settings.production_warnings():
+        log.warning(warning)
     app.extensions["matchmaker.engine"] = engine or make_engine(settings.database_url)
     # Ids in URLs fit the database's integer columns; larger numbers are simply not found.
     app.url_map.converters["int"] = DatabaseIdConverter

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matchmaker.resources import project_root
@@ -53,6 +53,20 @@ class Settings(BaseSettings):
     match_candidates: int = Field(default=20, ge=1, le=200)
     thesaurus_path: Path = Field(default_factory=lambda: project_root() / "data" / "thesaurus")
     log_level: str = "INFO"
+    imprint_url: str = ""
+    privacy_url: str = ""
+
+    @field_validator("imprint_url", "privacy_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and (
+            not value.startswith(("https://", "http://"))
+            or any(c.isspace() for c in value)
+            or len(value) > 2000
+        ):
+            raise ValueError("must be an http(s) address such as https://example.org/impressum")
+        return value
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:
@@ -81,6 +95,21 @@ class Settings(BaseSettings):
             )
         if self.mail_backend != "smtp":
             raise ConfigError("MATCHMAKER_MAIL_BACKEND must be 'smtp' in production.")
+
+    def production_warnings(self) -> list[str]:
+        """What a public production site should have but may lack (logged when the app starts)."""
+        if not self.is_production:
+            return []
+        missing = {
+            "MATCHMAKER_IMPRINT_URL": self.imprint_url,
+            "MATCHMAKER_PRIVACY_URL": self.privacy_url,
+        }
+        return [
+            f"{name} is not set: public sites in Germany need an imprint and a privacy notice "
+            "in reach of every page"
+            for name, value in missing.items()
+            if not value
+        ]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -69,3 +69,41 @@ def test_production_refuses_the_default_secret_key(tmp_path: Path) -> None:
     )
     app = create_app(ready)
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["javascript:alert(1)", "impressum.html", "//example.org/impressum", "https://a b.example"],
+)
+def test_legal_addresses_must_be_web_addresses(address: str) -> None:
+    with pytest.raises(ConfigError, match="imprint_url"):
+        load_settings(imprint_url=address)
+    with pytest.raises(ConfigError, match="privacy_url"):
+        load_settings(privacy_url=address)
+
+
+def test_production_warns_while_imprint_or_privacy_notice_is_missing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    production = {
+        "env": "production",
+        "secret_key": "x" * 40,
+        "mail_backend": "smtp",
+        "database_url": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    }
+    with caplog.at_level("WARNING", logger="matchmaker.app"):
+        create_app(load_settings(**production, imprint_url=" https://example.org/impressum "))
+    warnings = [r.getMessage() for r in caplog.records if r.name == "matchmaker.app"]
+    assert len(warnings) == 1 and warnings[0].startswith("MATCHMAKER_PRIVACY_URL is not set")
+
+    caplog.clear()
+    complete = load_settings(
+        **production,
+        imprint_url="https://example.org/impressum",
+        privacy_url="https://example.org/datenschutz",
+    )
+    with caplog.at_level("WARNING", logger="matchmaker.app"):
+        create_app(complete)
+    assert [r for r in caplog.records if r.name == "matchmaker.app"] == []
+    assert complete.imprint_url == "https://example.org/impressum"
+    assert load_settings(env="development").production_warnings() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request, url_for
+from flask import Flask, current_app, jsonify, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from matchmaker import companies, i18n, postings
 from matchmaker.errors import DomainError
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Unit
 from matchmaker.web.common import actor, current_db_user
@@ -117,7 +118,15 @@ def _template_context() -> dict[str, Any]:
         "actor": actor(),
         "lang_url": _lang_url,
         "unit_labels": UNIT_LABELS,
+        "legal_links": _legal_links(),
     }
+
+
+def _legal_links() -> list[tuple[str, str]]:
+    """The operator's imprint and privacy notice, for the footer (when configured)."""
+    config = current_app.config["MATCHMAKER"]
+    links = [(_("Imprint"), config.imprint_url), (_("Privacy"), config.privacy_url)]
+    return [(label, url) for label, url in links if url]
 
 
 def _format_quantity(value: float) -> str:

@@ -8,10 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from matchmaker import companies, postings
 from matchmaker.access import Actor
+from matchmaker.app import create_app
+from matchmaker.config import Settings
 from tests.factories import World, make_company, make_posting
 from tests.helpers import login_as, text_of
 from tests.web.pages import PERSONAS, body
@@ -352,3 +355,32 @@ def test_browse_form_shows_the_chosen_filters(client: FlaskClient, market: World
     }
     unknown = body(client, "/postings?kind=tender&category=space")
     assert _chosen(unknown) == {"kind": "", "category": "", "network": "", "plz": "", "q": ""}
+
+
+def test_footer_links_the_operators_imprint_and_privacy_notice(
+    settings: Settings, engine: Engine, world: World
+) -> None:
+    unset = create_app(settings, engine=engine).test_client()
+    assert 'class="legal"' not in body(unset, "/")
+    assert "privacy notice" not in body(unset, "/register").lower()
+
+    legal = settings.model_copy(
+        update={
+            "imprint_url": "https://kammer.example/impressum",
+            "privacy_url": "https://kammer.example/datenschutz?a=1&b=2",
+        }
+    )
+    client = create_app(legal, engine=engine).test_client()
+    for path in ("/", "/postings", f"/postings/{world.posting_a1.id}", "/login"):
+        footer = body(client, path).split('<footer class="container site-footer">')[1]
+        assert '<a href="https://kammer.example/impressum">Impressum</a>' in footer, path
+        assert '<a href="https://kammer.example/datenschutz?a=1&amp;b=2">Datenschutz</a>' in footer
+    register = body(client, "/register")
+    assert (
+        'Wie wir Ihre Angaben verwenden, erklärt unsere <a href="https://kammer.example/'
+        'datenschutz?a=1&amp;b=2">Datenschutzerklärung</a>.'
+    ) in register
+    client.get("/language/en")
+    english = body(client, "/register")
+    assert ">Imprint</a>" in english and ">Privacy</a>" in english
+    assert "explained in our <a href=" in english and ">privacy notice</a>." in english
