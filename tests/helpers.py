@@ -55,3 +55,18 @@ def sent_mails(instance_path: Path) -> list[EmailMessage]:
         email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
         for path in sorted(folder.glob("*.eml"))
     ]
+
+
+def chosen_filters(page: str) -> dict[str, str]:
+    """The filter form's chosen values: each select's selected option and the text fields."""
+    start = page.index('class="filters" role="search"')
+    form = page[start : page.index("</form>", start)]
+    chosen = {}
+    for name, options in re.findall(r'<select id="\w+" name="(\w+)">(.*?)</select>', form, re.S):
+        picked = re.findall(r'<option value="([^"]*)" selected>', options)
+        chosen[name] = picked[0] if len(picked) == 1 else ""
+        assert len(picked) <= 1, name
+    chosen.update(
+        re.findall(r'<input type="(?:search|text)" id="\w+" name="(\w+)" value="([^"]*)"', form)
+    )
+    return chosen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask import Flask, jsonify, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
@@ -16,7 +16,7 @@ from matchmaker.errors import DomainError
 from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Unit
-from matchmaker.web.common import actor, current_db_user
+from matchmaker.web.common import actor, current_db_user, settings
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def _template_context() -> dict[str, Any]:
 
 def _legal_links() -> list[tuple[str, str]]:
     """The operator's imprint and privacy notice, for the footer (when configured)."""
-    config = current_app.config["MATCHMAKER"]
+    config = settings()
     links = [(_("Imprint"), config.imprint_url), (_("Privacy"), config.privacy_url)]
     return [(label, url) for label, url in links if url]
 

@@ -16,7 +16,7 @@ from matchmaker.access import Actor
 from matchmaker.app import create_app
 from matchmaker.config import Settings
 from tests.factories import World, make_company, make_posting
-from tests.helpers import login_as, text_of
+from tests.helpers import chosen_filters, login_as, text_of
 from tests.web.pages import PERSONAS, body
 
 
@@ -329,24 +329,9 @@ def test_no_account_data_leaks_into_public_pages(client: FlaskClient, world: Wor
             assert user.email not in page and user.name not in page, url
 
 
-def _chosen(page: str) -> dict[str, str]:
-    """The filter form's chosen values: each select's selected option and the text fields."""
-    start = page.index('class="filters" role="search"')
-    form = page[start : page.index("</form>", start)]
-    chosen = {}
-    for name, options in re.findall(r'<select id="\w+" name="(\w+)">(.*?)</select>', form, re.S):
-        picked = re.findall(r'<option value="([^"]*)" selected>', options)
-        chosen[name] = picked[0] if len(picked) == 1 else ""
-        assert len(picked) <= 1, name
-    chosen.update(
-        re.findall(r'<input type="(?:search|text)" id="\w+" name="(\w+)" value="([^"]*)"', form)
-    )
-    return chosen
-
-
 def test_browse_form_shows_the_chosen_filters(client: FlaskClient, market: World) -> None:
     page = body(client, "/postings?kind=offer&category=logistics&network=netz-sued&plz=08&q=LKW")
-    assert _chosen(page) == {
+    assert chosen_filters(page) == {
         "kind": "offer",
         "category": "logistics",
         "network": "netz-sued",
@@ -354,7 +339,13 @@ def test_browse_form_shows_the_chosen_filters(client: FlaskClient, market: World
         "q": "LKW",
     }
     unknown = body(client, "/postings?kind=tender&category=space")
-    assert _chosen(unknown) == {"kind": "", "category": "", "network": "", "plz": "", "q": ""}
+    assert chosen_filters(unknown) == {
+        "kind": "",
+        "category": "",
+        "network": "",
+        "plz": "",
+        "q": "",
+    }
 
 
 def test_footer_links_the_operators_imprint_and_privacy_notice(

@@ -12,9 +12,8 @@ from sqlmodel import Session
 from matchmaker.db import utcnow
 from matchmaker.models import Company, CompanyStatus
 from tests.factories import World, make_company, make_posting
-from tests.helpers import text_of
+from tests.helpers import chosen_filters, text_of
 from tests.web.staff_access import client_for
-from tests.web.test_public_pages import _chosen
 
 
 def company_links(page: str) -> list[str]:
@@ -44,7 +43,7 @@ def test_company_list_filters_by_status_and_name(app: Flask, world: World) -> No
     assert company_links(text_of(client.get("/manage/companies?q=%25"))) == []
     assert company_links(text_of(client.get("/manage/companies?q=_"))) == []
     page = text_of(client.get("/manage/companies?status=pending&q=Neu"))
-    assert _chosen(page) == {"status": "pending", "q": "Neu"}
+    assert chosen_filters(page) == {"status": "pending", "q": "Neu"}
 
 
 def test_company_list_network_filter_stays_within_the_managers_networks(
@@ -142,7 +141,12 @@ def test_posting_list_filters(app: Flask, world: World, session: Session) -> Non
 
     # the form shows what was chosen
     page = text_of(client.get("/manage/postings?kind=offer&status=draft&category=material&q=KSS"))
-    assert _chosen(page) == {"kind": "offer", "status": "draft", "category": "material", "q": "KSS"}
+    assert chosen_filters(page) == {
+        "kind": "offer",
+        "status": "draft",
+        "category": "material",
+        "q": "KSS",
+    }
 
 
 def test_dashboard_counts_and_waiting_time(app: Flask, world: World, session: Session) -> None:
