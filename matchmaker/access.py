@@ -17,12 +17,14 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from matchmaker.models import (
     Company,
     CompanyNetwork,
     CompanyStatus,
+    Match,
     NetworkManager,
     Posting,
     PostingStatus,
@@ -153,6 +155,30 @@ def managed_companies_clause(actor: Actor) -> ColumnElement[bool]:
     if actor.is_manager:
         return _company_in_networks(Company.id, actor.network_ids)
     return false()
+
+
+def visible_matches_clause(actor: Actor) -> ColumnElement[bool]:
+    """Matches ``actor`` may see and review: admins all; managers those touching one of their
+    networks (a cross-network match belongs to the managers of both)."""
+    if actor.is_admin:
+        return true()
+    if not actor.is_manager or not actor.network_ids:
+        return false()
+    need = aliased(Posting)
+    offer = aliased(Posting)
+    return or_(
+        exists(
+            select(need.id).where(
+                need.id == Match.need_id, _company_in_networks(need.company_id, actor.network_ids)
+            )
+        ),
+        exists(
+            select(offer.id).where(
+                offer.id == Match.offer_id,
+                _company_in_networks(offer.company_id, actor.network_ids),
+            )
+        ),
+    )
 
 
 def may_see_contact(actor: Actor, company: Company) -> bool:

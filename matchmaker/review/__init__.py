@@ -1,0 +1,6 @@
+"""Manager review of matches: the state machine, the queue, introductions and outcomes.
+
+:mod:`matchmaker.review.states` is the one place a match's review state changes; the other
+modules are services built on it. Nothing here imports :mod:`matchmaker.matches` at import time
+(matching itself takes the state machine's system steps).
+"""
