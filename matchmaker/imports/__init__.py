@@ -2,7 +2,7 @@
 
 Networks collect postings in spreadsheets; this reads them as Excel writes them (UTF-8 with or
 without BOM, ``,`` or ``;`` as delimiter, German dates and decimal commas) and validates every row
-through :class:`PostingInput` and the posting service, so an imported posting obeys the same rules
+through :class:`PostingCreate` and the posting service, so an imported posting obeys the same rules
 as one typed into the form. Errors name the row's line in the file.
 """
 

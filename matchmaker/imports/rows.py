@@ -26,7 +26,7 @@ from matchmaker.imports.reading import (
     CsvRow,
 )
 from matchmaker.models import Company, Posting, PostingStatus
-from matchmaker.schemas import PostingInput
+from matchmaker.schemas import PostingCreate
 from matchmaker.validation import parse
 
 
@@ -84,7 +84,7 @@ def _postal_code(value: str) -> str:
 
 
 def posting_fields(values: dict[str, str]) -> tuple[dict[str, Any], list[FieldError]]:
-    """The row's values as :class:`PostingInput` accepts them, and spelling problems found."""
+    """The row's values as :class:`PostingCreate` accepts them, and spelling problems found."""
     data: dict[str, Any] = {
         name: values.get(name, "") for name in COLUMNS if name not in ("company", "status")
     }
@@ -177,9 +177,9 @@ def import_postings(
             result.errors += errors
             fields, errors = posting_fields(row.values)
             result.errors += errors
-            data: PostingInput | None = None
+            data: PostingCreate | None = None
             try:
-                data = parse(PostingInput, fields)
+                data = parse(PostingCreate, fields)
             except InvalidInput as exc:
                 result.errors += [_for_spreadsheets(error) for error in exc.errors]
             result.errors += _database_rules(session, data, fields, result.errors, today, limits)
@@ -218,7 +218,7 @@ def import_postings(
 
 def _database_rules(
     session: Session,
-    data: PostingInput | None,
+    data: PostingCreate | None,
     fields: dict[str, Any],
     found: list[FieldError],
     today: date,

@@ -9,13 +9,15 @@ from flask import Flask, jsonify, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
+from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from matchmaker import companies, i18n, postings
+from matchmaker import companies, i18n, postings, schemas
 from matchmaker.errors import DomainError
 from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Unit
+from matchmaker.validation import field_lengths
 from matchmaker.web.common import actor, current_db_user, settings
 
 log = logging.getLogger(__name__)
@@ -146,6 +148,19 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["posting_status_label"] = postings.status_label
     app.jinja_env.globals["company_status_label"] = companies.status_label
     app.jinja_env.globals["UNIT_LABELS"] = UNIT_LABELS
+    # Forms take their length limits from the input schemas: max_length.company.name etc.
+    forms: dict[str, type[BaseModel]] = {
+        "posting": schemas.PostingCreate,
+        "company": schemas.CompanyCreate,
+        "account": schemas.AccountInput,
+        "user": schemas.UserInput,
+        "network": schemas.NetworkInput,
+        "category": schemas.CategoryInput,
+    }
+    for bound in ("max_length", "min_length"):
+        app.jinja_env.globals[bound] = {
+            form: field_lengths(model, bound) for form, model in forms.items()
+        }
     # Macros are imported without the page's context; they read the language through this.
     app.jinja_env.globals["ui_language"] = i18n.current_language
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -9,7 +9,7 @@ from matchmaker import companies
 from matchmaker.errors import InvalidInput
 from matchmaker.i18n import gettext as _
 from matchmaker.models import Role
-from matchmaker.schemas import CompanyInput
+from matchmaker.schemas import CompanyCreate
 from matchmaker.validation import parse
 from matchmaker.web.common import (
     Form,
@@ -44,7 +44,7 @@ def edit_company() -> str | Response | tuple[str, int]:
     values = form_data(*COMPANY_FIELDS)
     networks = sorted(network.slug for network in company.networks)
     try:
-        data = parse(CompanyInput, {**values, "networks": networks})
+        data = parse(CompanyCreate, {**values, "networks": networks})
         companies.update_company(session=db(), actor=actor(), company_id=company.id or 0, data=data)
         db().commit()
     except InvalidInput as error:

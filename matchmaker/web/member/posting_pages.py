@@ -14,7 +14,7 @@ from matchmaker.i18n import current_language
 from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Company, CompanyStatus, PostingKind, PostingStatus, Role, Unit
-from matchmaker.schemas import PostingInput, RenewalInput
+from matchmaker.schemas import PostingCreate, RenewalInput
 from matchmaker.validation import parse
 from matchmaker.web import UNIT_LABELS
 from matchmaker.web.common import (
@@ -42,7 +42,7 @@ from matchmaker.web.member.base import (
 
 
 def _posting_payload(values: dict[str, str]) -> dict[str, Any]:
-    """The typed form values as :class:`PostingInput` reads them.
+    """The typed form values as :class:`PostingCreate` reads them.
 
     Browsers send numbers with a dot; "2,5" typed into a plain text field is read as 2.5, as a
     German user means it.
@@ -128,7 +128,7 @@ def new_posting() -> str | Response | tuple[str, int]:
             raise InvalidInput.single(
                 "action", "enum", _l("Please choose one of the offered values.")
             )
-        data = parse(PostingInput, _posting_payload(values))
+        data = parse(PostingCreate, _posting_payload(values))
         posting = postings.create_posting(
             session=db(),
             actor=actor(),
