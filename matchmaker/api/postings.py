@@ -24,10 +24,10 @@ from matchmaker.api.schemas import (
     StatusChange,
 )
 from matchmaker.api.spec import POSTINGS, SECURITY, responses, spec
+from matchmaker.context import settings
 from matchmaker.errors import InvalidInput, StaleVersion
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Company, Network, Posting
-from matchmaker.web.common import settings
 
 PATH_IDS = {"posting_id": "The posting's id."}
 

@@ -16,7 +16,6 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Company, CompanyStatus, PostingKind, PostingStatus, Role, Unit
 from matchmaker.schemas import PostingCreate, RenewalInput
 from matchmaker.validation import parse
-from matchmaker.web import UNIT_LABELS
 from matchmaker.web.common import (
     Form,
     actor,
@@ -25,6 +24,7 @@ from matchmaker.web.common import (
     role_required,
     safe_next,
 )
+from matchmaker.web.labels import UNIT_LABELS
 from matchmaker.web.member.base import (
     _DECIMAL_COMMA,
     ACTION_HELP,
