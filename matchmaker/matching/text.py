@@ -379,11 +379,7 @@ class TextAnalyzer:
         from rapidfuzz import fuzz, process
 
         if self._typo_choices is None:
-            # ties go to the more frequent word, then the alphabetically first: the choice must
-            # not depend on the order of a set (it did: scores differed between processes)
-            self._typo_choices = sorted(
-                (w for w in self.typo_vocab if len(w) >= 5), key=lambda w: (-self.typo_vocab[w], w)
-            )
+            self._typo_choices = [w for w in self.typo_vocab if len(w) >= 5]
         found = process.extractOne(norm, self._typo_choices, scorer=fuzz.ratio, score_cutoff=87.0)
         fixed = None
         if found is not None and abs(len(found[0]) - len(norm)) <= 2:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +50,26 @@ def _score_fingerprint() -> str:
         for c in engine.rank(d, k=10):
             digest.update(f"{d.id} {c.id} {c.score:.4f};".encode())
     return digest.hexdigest()[:16]
+
+
+def test_scores_do_not_depend_on_the_process_hash_seed() -> None:
+    # a set's order varies with PYTHONHASHSEED; it once decided how typos were read
+    script = (
+        "from tests.matching.test_engine import _score_fingerprint; print(_score_fingerprint())"
+    )
+    root = Path(__file__).resolve().parents[2]
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(prints) == 1
 
 
 def test_engine_version_changes_with_the_scores() -> None:
