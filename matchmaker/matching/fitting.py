@@ -32,8 +32,9 @@ class FittedModel:
         self.concepts = ConceptSpace(thesaurus)
         self._cat_table = category_factor_table(mismatch=self.config.category_mismatch)
         self._fit_calls = 0
+        self._owners: dict[int | str, int] = {}
         self._reset_text_model([])
-        self._sides = {k: Side(len(self.concepts)) for k in KINDS}
+        self._sides = {k: Side(len(self.concepts), owners=self._owners) for k in KINDS}
 
     # -- text model ---------------------------------------------------------------------------
     def _reset_text_model(self, corpus_words: Iterable[str]) -> None:
@@ -67,7 +68,7 @@ class FittedModel:
             word=self.word_idf.vector(a.word_tf),
             char=self.char_idf.vector_arrays(a.char_cols, a.char_tf),
             concept=self.concepts.vector(a.tagging.hits),
-            meta=posting_meta(doc),
+            meta=posting_meta(doc, self._owners),
             senses=a.tagging.senses,
             fuzzy_text=a.fuzzy_text,
             analysis=a,
@@ -114,7 +115,7 @@ class FittedModel:
         self.concepts.fit_idf(concept_df, len(docs))
         del word_df, char_df
         # pass 2: weighted, normalised rows into the per-kind index
-        self._sides = {k: Side(len(self.concepts)) for k in KINDS}
+        self._sides = {k: Side(len(self.concepts), owners=self._owners) for k in KINDS}
         for d, (wcols, wtf, ccols, ctf, hits, senses, fz) in zip(docs, lite, strict=True):
             self._sides[d.kind].append(
                 d,

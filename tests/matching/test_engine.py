@@ -37,7 +37,7 @@ def _ids(cands: list) -> list:  # type: ignore[type-arg]
 # scoring change can be told apart from old suggestions: when this test fails, the scores changed,
 # so raise ENGINE_VERSION and record the new fingerprint under it (the message prints it).
 SCORE_FINGERPRINTS = {
-    "1.0.1": "5f08eafc83df78d7",
+    "1.1.0": "5f08eafc83df78d7",
 }
 
 
@@ -385,3 +385,19 @@ def test_matched_terms_leave_out_units_and_small_numbers(engine: Engine) -> None
         m["need"] for m in engine.score_pair(need, offer).explanation.to_dict()["matched_terms"]
     ]
     assert terms == ["Edelstahlrohr"]
+
+
+# -- own postings ----------------------------------------------------------------------------
+def test_a_company_is_never_matched_with_its_own_postings(engine: Engine) -> None:
+    need = P("n", "need", "Edelstahlblech 1.4301 gesucht", "20 Tafeln", "material", owner=7)
+    own = P("o1", "offer", "Edelstahlblech 1.4301", "20 Tafeln", "material", owner=7)
+    other = P("o2", "offer", "Edelstahlbleche", "Restposten", "material", owner=8)
+    unowned = P("o3", "offer", "Edelstahl Tafeln", "", "material")
+    engine.fit([need, own, other, unowned])
+    assert set(_ids(engine.rank(need, k=10))) == {"o2", "o3"}
+    assert "n" not in _ids(engine.rank(own, k=10))
+    assert [c.id for c in engine.rank_all("need", k=10)["n"]] == _ids(engine.rank(need, k=10))
+    pair = engine.score_pair(need, own)
+    assert pair.score == 0.0
+    assert "same_owner" in {p["code"] for p in pair.explanation.to_dict()["penalties"]}
+    assert engine.score_pair(need, other).score > 0.0
