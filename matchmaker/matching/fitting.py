@@ -32,8 +32,9 @@ class FittedModel:
         self.concepts = ConceptSpace(thesaurus)
         self._cat_table = category_factor_table(mismatch=self.config.category_mismatch)
         self._fit_calls = 0
+        self._owners: dict[int | str, int] = {}
         self._reset_text_model([])
-        self._sides = {k: Side(len(self.concepts)) for k in KINDS}
+        self._sides = {k: Side(len(self.concepts), owners=self._owners) for k in KINDS}
 
     # -- text model ---------------------------------------------------------------------------
     def _reset_text_model(self, corpus_words: Iterable[str]) -> None:
@@ -67,7 +68,7 @@ class FittedModel:
             word=self.word_idf.vector(a.word_tf),
             char=self.char_idf.vector_arrays(a.char_cols, a.char_tf),
             concept=self.concepts.vector(a.tagging.hits),
-            meta=posting_meta(doc),
+            meta=posting_meta(doc, self._owners),
             senses=a.tagging.senses,
             fuzzy_text=a.fuzzy_text,
             analysis=a,
@@ -86,12 +87,13 @@ class FittedModel:
             for t in raw_tokens(f"{d.title} {d.description or ''}"):
                 words.add(t.norm)
                 words.update(t.parts)
-            df.update(w for w in words if w.isalpha())
+            # sorted: typo ties go to the first word in vocabulary order; it must not be set order
+            df.update(sorted(w for w in words if w.isalpha()))
         cfg = self.config
         self._reset_text_model(w for w, n in df.items() if n >= cfg.min_corpus_word_df)
         typo_vocab: dict[str, int] = {w: n for w, n in df.items() if n >= cfg.typo_min_df}
         if self.tagger is not None:
-            for w in self.tagger.vocabulary:
+            for w in sorted(self.tagger.vocabulary):
                 typo_vocab.setdefault(w, 1)
         self.analyzer.typo_vocab = typo_vocab
         # pass 1: analyse, keep only what the index needs (not the token lists)
@@ -113,7 +115,7 @@ class FittedModel:
         self.concepts.fit_idf(concept_df, len(docs))
         del word_df, char_df
         # pass 2: weighted, normalised rows into the per-kind index
-        self._sides = {k: Side(len(self.concepts)) for k in KINDS}
+        self._sides = {k: Side(len(self.concepts), owners=self._owners) for k in KINDS}
         for d, (wcols, wtf, ccols, ctf, hits, senses, fz) in zip(docs, lite, strict=True):
             self._sides[d.kind].append(
                 d,

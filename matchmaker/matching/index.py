@@ -28,9 +28,11 @@ class Meta:
     unit: int
     start: float
     end: float
+    owner: int = -1  # code of the posting's owner; -1: none
 
 
-def posting_meta(doc: PostingDoc) -> Meta:
+def posting_meta(doc: PostingDoc, owners: dict[int | str, int]) -> Meta:
+    """Structural facts of a posting; ``owners`` numbers the owners (shared by both sides)."""
     coord = coordinates(doc.postal_code)
     scale = unit_scale(doc.unit)
     qty = float(doc.quantity) * scale[1] if doc.quantity and scale else math.nan
@@ -44,6 +46,7 @@ def posting_meta(doc: PostingDoc) -> Meta:
         unit=unit,
         start=float(doc.available_from.toordinal()) if doc.available_from else -math.inf,
         end=float(doc.available_until.toordinal()) if doc.available_until else math.inf,
+        owner=-1 if doc.owner is None else owners.setdefault(doc.owner, len(owners)),
     )
 
 
@@ -78,6 +81,7 @@ class Side:
     delta: Segment | None = None
     dead: int = 0
     windows: int = 0  # rows with an availability window (lets queries skip the date check)
+    owners: dict[int | str, int] = field(default_factory=dict)  # owner -> code, shared by sides
 
     def __post_init__(self) -> None:
         self.alive = Column(np.bool_)
@@ -89,6 +93,7 @@ class Side:
         self.unit = Column(np.int16)
         self.start = Column(np.float64)
         self.end = Column(np.float64)
+        self.owner = Column(np.int64)
 
     @property
     def n_main(self) -> int:
@@ -113,7 +118,7 @@ class Side:
         if senses:
             self.senses[row] = dict(senses)
         self.row_of[doc.id] = row
-        m = posting_meta(doc)
+        m = posting_meta(doc, self.owners)
         if not (math.isinf(m.start) and math.isinf(m.end)):
             self.windows += 1
         self.alive.append(True)
@@ -126,6 +131,7 @@ class Side:
             (self.unit, m.unit),
             (self.start, m.start),
             (self.end, m.end),
+            (self.owner, m.owner),
         ):
             col.append(v)
         self.pending_word.append(word)
@@ -193,6 +199,7 @@ class Side:
             self.unit,
             self.start,
             self.end,
+            self.owner,
         ):
             col.replace(col.view()[keep])
         self.dead = 0

@@ -80,7 +80,7 @@ class Rematch(Retrieval):
                     word=row_vec(w, r),
                     char=row_vec(c, r),
                     concept=row_vec(kk, r),
-                    meta=posting_meta(doc),
+                    meta=posting_meta(doc, side.owners),
                     senses=side.senses.get(r, {}),
                     fuzzy_text=side.fuzzy[r],
                 )

@@ -148,6 +148,8 @@ class Scoring(FittedModel):
         pen_f = (1.0 - cfg.wrong_material * severity) * np.where(
             sense_flags > 0, cfg.wrong_sense, 1.0
         )
+        # a company never needs its own offer: such a pair scores 0 (rank filters it out)
+        pen_f = pen_f * (1.0 - st["same_owner"])
         factor = st["category"] * st["distance_f"] * st["quantity_f"] * st["availability_f"] * pen_f
         fz = np.zeros(len(rows))
         if cfg.w_fuzzy > 0 and q.fuzzy_text and row_list:
@@ -179,6 +181,7 @@ class Scoring(FittedModel):
             "_wrong_material": severity,
             "_wrong_sense": sense_flags,
             "_too_far": st["too_far"],
+            "_same_owner": st["same_owner"],
             "_distance_km": st["distance_km"],
             "_quantity_known": st["quantity_known"],
         }

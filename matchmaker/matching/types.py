@@ -18,7 +18,7 @@ __all__ = [
     "PostingDoc",
 ]
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 
 KINDS = ("need", "offer")
 PUBLIC_COMPONENTS = (
@@ -33,7 +33,13 @@ PUBLIC_COMPONENTS = (
     "availability",
     "penalty",
 )
-HIDDEN_COMPONENTS = ("_wrong_material", "_too_far", "_distance_km", "_quantity_known")
+HIDDEN_COMPONENTS = (
+    "_wrong_material",
+    "_too_far",
+    "_distance_km",
+    "_quantity_known",
+    "_same_owner",
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class PostingDoc:
     available_from: date | None = None
     available_until: date | None = None
     language: str | None = None
+    # who posted it (e.g. the company id): postings of one owner are never matched with each other
+    owner: int | str | None = None
 
 
 @dataclass(frozen=True)
