@@ -16,7 +16,7 @@ from matchmaker.access import Actor, visible_matches_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Match, MatchOutcome, RejectReason
+from matchmaker.models import Match, MatchEvent, MatchOutcome, RejectReason
 from matchmaker.review import states
 
 REJECT_REASON_LABELS = {
@@ -48,6 +48,15 @@ def get_match(*, session: Session, actor: Actor, match_id: int) -> Match:
     if match is None:
         raise NotFound(_l("No such match."))
     return match
+
+
+def history(*, session: Session, match_id: int) -> list[MatchEvent]:
+    """The transitions of a match, newest first (call after :func:`get_match`)."""
+    return list(
+        session.execute(
+            select(MatchEvent).where(MatchEvent.match_id == match_id).order_by(MatchEvent.id.desc())
+        ).scalars()
+    )
 
 
 def approve(*, session: Session, actor: Actor, match_id: int) -> Match:

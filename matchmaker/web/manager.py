@@ -27,6 +27,7 @@ from matchmaker.models import (
     Role,
     User,
 )
+from matchmaker.review import queue as review_queue
 from matchmaker.schemas import ReviewInput
 from matchmaker.validation import parse
 from matchmaker.web import auditlog
@@ -97,6 +98,7 @@ def dashboard() -> str:
         posting_counts=postings.count_managed_postings(session=session, actor=acting),
         recent=recent.items,
         networks=my_networks(acting),
+        waiting_matches=review_queue.count_waiting(session=session, actor=acting),
     )
 
 
