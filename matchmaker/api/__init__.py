@@ -14,7 +14,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def init_api(app: Flask) -> None:
     # Importing the modules adds their hooks and routes to ``bp`` (once per process).
-    from matchmaker.api import auth, catalog, companies, matches, postings  # noqa: F401
+    from matchmaker.api import auth, catalog, companies, matches, postings, review  # noqa: F401
     from matchmaker.api.docs import docs_bp
     from matchmaker.app import csrf
 

@@ -82,7 +82,7 @@ def reject(*, session: Session, actor: Actor, match_id: int, reason: str, note: 
     if len(note) > NOTE_MAX:
         errors.append(("note", "too_long", _l("At most %(max)s characters, please.", max=NOTE_MAX)))
     if errors:
-        raise _invalid(errors)
+        raise invalid(errors)
     return states.transition(
         session,
         match,
@@ -107,9 +107,9 @@ def snooze(
     today = today or clock.today()
     match = get_match(session=session, actor=actor, match_id=match_id)
     if until <= today:
-        raise _invalid([("until", "past", _l("Choose a date after today."))])
+        raise invalid([("until", "past", _l("Choose a date after today."))])
     if (until - today).days > SNOOZE_MAX_DAYS:
-        raise _invalid([("until", "too_late", _l("Choose a date within the next year."))])
+        raise invalid([("until", "too_late", _l("Choose a date within the next year."))])
     return states.transition(
         session,
         match,
@@ -126,9 +126,9 @@ def record_outcome(
     """A manager records how an introduction ended."""
     match = get_match(session=session, actor=actor, match_id=match_id)
     if outcome not in MatchOutcome.values():
-        raise _invalid([("outcome", "invalid", _l("Choose deal, in talks or no deal."))])
+        raise invalid([("outcome", "invalid", _l("Choose deal, in talks or no deal."))])
     return states.set_outcome(session, match, outcome, actor_id=actor.user_id, via=via)
 
 
-def _invalid(errors: list[tuple[str, str, Any]]) -> InvalidInput:
+def invalid(errors: list[tuple[str, str, Any]]) -> InvalidInput:
     return InvalidInput([FieldError(field, code, message) for field, code, message in errors])
