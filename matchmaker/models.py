@@ -438,3 +438,44 @@ class MatchEvent(SQLModel, table=True):
     from_status: str = Field(max_length=10)
     to_status: str = Field(max_length=10)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --- outbox and digests ---------------------------------------------------------------------
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail waiting for, or past, delivery.
+
+    Written in the transaction of the change that causes it, so no mail leaves for a change that
+    was rolled back, and none is lost when the mail server is down: the drain retries it.
+    The message is stored rendered (with its Message-ID), so a retry sends the same bytes.
+    """
+
+    __tablename__: ClassVar[str] = "outbox_message"
+    __table_args__ = (
+        _check_in("state", OutboxState, "state"),
+        Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40, index=True)
+    recipient: str = Field(max_length=320, index=True)
+    subject: str = Field(default="", max_length=500)
+    message_id: str = Field(max_length=250)
+    message: str = Field(sa_type=Text)
+    state: str = Field(default=OutboxState.QUEUED.value, max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = _timestamp()
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claim_token: str | None = Field(default=None, max_length=40)
+    last_error: str = Field(default="", sa_type=Text)
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    created_at: datetime = _timestamp()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

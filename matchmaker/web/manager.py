@@ -14,7 +14,6 @@ from matchmaker import audit, catalog, companies, matches, postings
 from matchmaker.access import Actor
 from matchmaker.db import utcnow
 from matchmaker.errors import Conflict, InvalidInput, PermissionDenied
-from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import (
     Category,
@@ -42,7 +41,7 @@ from matchmaker.web.common import (
     role_required,
     settings,
 )
-from matchmaker.web.mails import absolute_url, send_template_mail
+from matchmaker.web.mails import absolute_url, queue_user_mail
 
 bp = Blueprint("manager", __name__, url_prefix="/manage")
 staff_only = role_required(Role.MANAGER, Role.ADMIN)
@@ -251,6 +250,7 @@ def review_company(company_id: int, decision: str) -> Response | tuple[str, int]
             company_id=company_id,
             expected_status=values["expected_status"] or None,
         )
+        _notify_members(company, spec)
         session.commit()
     except InvalidInput as error:
         session.rollback()
@@ -267,28 +267,19 @@ def review_company(company_id: int, decision: str) -> Response | tuple[str, int]
             session=session, actor=acting, company_id=company_id
         )
         return _render_company(company, message=str(error.message), status=409)
-    failed = _notify_members(company, spec)
     flash(str(spec.done(company.name)), "success")
-    if failed:
-        flash(
-            _(
-                "The e-mail to %(addresses)s could not be sent. Please inform them yourself.",
-                addresses=", ".join(failed),
-            ),
-            "error",
-        )
     return redirect_to("manager.company_detail", company_id=company_id)
 
 
-def _notify_members(company: Company, spec: Decision) -> list[str]:
-    """E-mail the decision to every active member in the member's language; returns failures."""
+def _notify_members(company: Company, spec: Decision) -> None:
+    """Queue the decision's e-mail to every active member, in the member's language."""
     reviewer = current_db_user()
-    failed = []
     for member in company.members:
         if not member.active:
             continue
-        sent = send_template_mail(
+        queue_user_mail(
             to=member,
+            kind="company_decision",
             template=spec.mail,
             subject=spec.subject(company.name),
             company=company,
@@ -297,9 +288,6 @@ def _notify_members(company: Company, spec: Decision) -> list[str]:
             networks=sorted(company.networks, key=lambda n: n.name),
             dashboard_url=absolute_url("member.dashboard"),
         )
-        if not sent:
-            failed.append(member.email)
-    return failed
 
 
 # --- postings --------------------------------------------------------------------------------
@@ -428,6 +416,7 @@ def moderate_posting(posting_id: int) -> Response | tuple[str, int]:
             reason=data.reason,
             expected_status=values["expected_status"] or None,
         )
+        _notify_posting_company(posting, values["action"], data.reason)
         session.commit()
     except InvalidInput as error:
         session.rollback()
@@ -441,7 +430,6 @@ def moderate_posting(posting_id: int) -> Response | tuple[str, int]:
             session=session, actor=acting, posting_id=posting_id
         )
         return _render_posting(posting, message=str(error.message), status=409)
-    _notify_posting_company(posting, values["action"], data.reason)
     flash(str(MODERATION_DONE[values["action"]]), "success")
     return redirect_to("manager.posting_detail", posting_id=posting_id)
 
@@ -452,8 +440,9 @@ def _notify_posting_company(posting: Posting, action: str, reason: str) -> None:
     for member in posting.company.members:
         if not member.active:
             continue
-        send_template_mail(
+        queue_user_mail(
             to=member,
+            kind="posting_moderated",
             template="emails/posting_moderated",
             subject=MODERATION_SUBJECTS[action](posting.title),
             posting=posting,
