@@ -5,6 +5,7 @@ modules are services built on it. Nothing here imports :mod:`matchmaker.matches`
 (matching itself takes the state machine's system steps).
 """
 
+from matchmaker.review.followups import send_due_followups
 from matchmaker.review.introductions import awaiting_outcome
 
-__all__ = ["awaiting_outcome"]
+__all__ = ["awaiting_outcome", "send_due_followups"]

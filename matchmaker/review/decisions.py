@@ -34,6 +34,8 @@ OUTCOME_LABELS = {
     MatchOutcome.NO_DEAL: _l("No deal"),
 }
 
+DECLINE_LABEL = _l("We do not want this introduction")
+
 NOTE_MAX = 1000
 SNOOZE_MAX_DAYS = 366
 

@@ -3,18 +3,17 @@
 Before an introduction neither company learns the other's identity or contact from Matchmaker;
 from the introduction on, the members of both see each other's contact on the posting page and
 in the API. The introduction itself is a transition of the state machine, so two managers
-introducing at once give one introduction and one set of mails.
+introducing at once give one introduction and one set of mails (queued in the outbox in the
+same transaction: they leave only if it commits).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 from sqlmodel import Session
 
 from matchmaker import clock
@@ -23,19 +22,9 @@ from matchmaker.db import utcnow
 from matchmaker.errors import Conflict
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Match, MatchStatus, Posting
-from matchmaker.review import decisions, states
+from matchmaker.review import decisions, mails, states
 
 MESSAGE_MAX = 5000
-
-# Called inside the introducing transaction with (session, match, {"need": text, "offer": text});
-# the mail outbox registers here, so mails leave only if the introduction commits.
-IntroductionHook = Callable[[Session, Match, dict[str, str]], None]
-_hooks: list[IntroductionHook] = []
-
-
-def on_introduction(hook: IntroductionHook) -> None:
-    if hook not in _hooks:
-        _hooks.append(hook)
 
 
 @dataclass(frozen=True)
@@ -84,34 +73,10 @@ def introduce(
         actor_id=actor.user_id,
         values={"introduced_at": now, "introduced_by_id": actor.user_id},
     )
-    for hook in _hooks:
-        hook(session, match, {"need": texts.need.strip(), "offer": texts.offer.strip()})
+    mails.queue_introduction(
+        session, match, {"need": texts.need.strip(), "offer": texts.offer.strip()}
+    )
     return match
-
-
-def introduced_partner_ids(session: Session, company_id: int) -> set[int]:
-    """The companies ``company_id`` has been introduced to (not declined)."""
-    own = aliased(Posting)
-    other = aliased(Posting)
-    rows = session.execute(
-        select(other.company_id)
-        .select_from(Match)
-        .join(own, or_(own.id == Match.need_id, own.id == Match.offer_id))
-        .join(other, or_(other.id == Match.need_id, other.id == Match.offer_id))
-        .where(
-            own.company_id == company_id,
-            other.id != own.id,
-            Match.status == MatchStatus.INTRODUCED.value,
-        )
-    ).scalars()
-    return {company for company in rows if company != company_id}
-
-
-def may_see_partner_contact(session: Session, actor: Actor, company_id: int) -> bool:
-    """A member sees another company's contact only once a manager introduced them."""
-    if actor.company_id is None or actor.company_id == company_id:
-        return False
-    return company_id in introduced_partner_ids(session, actor.company_id)
 
 
 def awaiting_outcome(*, session: Session, network_ids: Any) -> list[Match]:

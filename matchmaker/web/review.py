@@ -21,7 +21,7 @@ from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import ngettext
 from matchmaker.models import MatchStatus, Role
-from matchmaker.review import decisions, queue, states
+from matchmaker.review import decisions, introductions, mails, queue, states
 from matchmaker.web.common import actor, db, page_arg, role_required, safe_next, settings
 
 bp = Blueprint("review", __name__, url_prefix="/manager")
@@ -176,7 +176,12 @@ def _labels() -> dict[str, Any]:
 def detail(match_id: int) -> str:
     match = decisions.get_match(session=db(), actor=actor(), match_id=match_id)
     history = decisions.history(session=db(), match_id=match_id)
-    return render_template("review/detail.html", match=match, history=history, **_labels())
+    defaults = {}
+    if "introduce" in states.allowed_actions(match):
+        defaults = {side: mails.default_text(db(), match, side)[1] for side in mails.SIDES}
+    return render_template(
+        "review/detail.html", match=match, history=history, defaults=defaults, **_labels()
+    )
 
 
 def _decide(match_id: int, action: str) -> Any:
@@ -197,6 +202,17 @@ def _decide(match_id: int, action: str) -> Any:
     if action == "snooze":
         until = _parse_date(form.get("until", ""))
         return decisions.snooze(session=session, actor=acting, match_id=match_id, until=until)
+    if action == "introduce":
+        texts = introductions.Texts(
+            need=form.get("need_message", ""), offer=form.get("offer_message", "")
+        )
+        return introductions.introduce(
+            session=session, actor=acting, match_id=match_id, texts=texts
+        )
+    if action == "outcome":
+        return decisions.record_outcome(
+            session=session, actor=acting, match_id=match_id, outcome=form.get("outcome", "")
+        )
     raise InvalidInput([FieldError("action", "invalid", _l("Unknown action."))])
 
 
@@ -214,6 +230,7 @@ def _wants_json() -> bool:
 
 
 DONE_MESSAGES = {
+    MatchStatus.INTRODUCED.value: _l("Introduced: both companies get an e-mail."),
     MatchStatus.APPROVED.value: _l("Approved."),
     MatchStatus.REJECTED.value: _l("Rejected."),
     MatchStatus.SNOOZED.value: _l("Snoozed."),
