@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import Select
 from sqlmodel import Session
@@ -43,6 +43,9 @@ class QueueFilters:
     min_score: float | None = None  # 0..1
     source: str | None = None
     sort: str = "score"
+    # calibrated (network id, threshold): with sort=score, pairs above their network's threshold
+    # come first (see matchmaker.review.learning)
+    thresholds: tuple[tuple[int, float], ...] = ()
 
 
 def waiting_clause(today: date) -> ColumnElement[bool]:
@@ -52,6 +55,25 @@ def waiting_clause(today: date) -> ColumnElement[bool]:
             Match.status == MatchStatus.SNOOZED.value,
             or_(Match.snoozed_until.is_(None), Match.snoozed_until <= today),
         ),
+    )
+
+
+def touches_networks(network_ids: Any) -> ColumnElement[bool]:
+    """Matches with a need or an offer of a company in one of ``network_ids`` (ids or a select)."""
+    need = aliased(Posting)
+    offer = aliased(Posting)
+
+    def member(posting: Any) -> ColumnElement[bool]:
+        return exists(
+            select(CompanyNetwork.company_id).where(
+                CompanyNetwork.company_id == posting.company_id,
+                CompanyNetwork.network_id.in_(network_ids),
+            )
+        )
+
+    return or_(
+        exists(select(need.id).where(need.id == Match.need_id, member(need))),
+        exists(select(offer.id).where(offer.id == Match.offer_id, member(offer))),
     )
 
 
@@ -85,17 +107,9 @@ def _statement(actor: Actor, filters: QueueFilters, today: date) -> Select[Any]:
             or_(need.category_id.in_(category_ids), offer.category_id.in_(category_ids))
         )
     if filters.network:
-        network_ids = select(Network.id).where(Network.slug == filters.network)
-
-        def member(posting: type[Posting]) -> ColumnElement[bool]:
-            return exists(
-                select(CompanyNetwork.company_id).where(
-                    CompanyNetwork.company_id == posting.company_id,
-                    CompanyNetwork.network_id.in_(network_ids),
-                )
-            )
-
-        stmt = stmt.where(or_(member(need), member(offer)))
+        stmt = stmt.where(
+            touches_networks(select(Network.id).where(Network.slug == filters.network))
+        )
     if filters.min_score is not None:
         stmt = stmt.where(Match.score >= filters.min_score)
     if filters.source:
@@ -107,6 +121,14 @@ def _statement(actor: Actor, filters: QueueFilters, today: date) -> Select[Any]:
         stmt = stmt.join(category, category.id == need.category_id).order_by(
             category.sort_order, category.slug, Match.score.desc(), Match.id
         )
+    elif filters.thresholds:
+        above = or_(
+            *(
+                and_(touches_networks([network_id]), Match.score >= threshold)
+                for network_id, threshold in filters.thresholds
+            )
+        )
+        stmt = stmt.order_by(case((above, 0), else_=1), Match.score.desc(), Match.id)
     else:
         stmt = stmt.order_by(Match.score.desc(), Match.id)
     return stmt

@@ -8,6 +8,7 @@ queue updates in place. Keyboard shortcuts are handled by the same script and li
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,7 @@ from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import ngettext
 from matchmaker.models import MatchStatus, Role
-from matchmaker.review import decisions, introductions, mails, queue, states
+from matchmaker.review import decisions, introductions, learning, mails, queue, states
 from matchmaker.web.common import actor, db, page_arg, role_required, safe_next, settings
 
 bp = Blueprint("review", __name__, url_prefix="/manager")
@@ -138,6 +139,9 @@ def my_networks() -> list[Any]:
 @staff_only
 def queue_page() -> str:
     filters, shown, problems = _filters()
+    networks = my_networks()
+    calibrated = learning.thresholds(db(), {n.id for n in networks if n.id is not None})
+    filters = replace(filters, thresholds=tuple(sorted(calibrated.items())))
     page = queue.review_queue(
         session=db(),
         actor=actor(),
@@ -152,8 +156,21 @@ def queue_page() -> str:
         page_args={k: v for k, v in shown.items() if v},
         problems=problems,
         categories=catalog.list_categories(session=db(), include_inactive=True),
-        networks=my_networks(),
+        networks=networks,
+        calibrated=[(n, calibrated[n.id]) for n in networks if n.id in calibrated],
         **_labels(),
+    )
+
+
+@bp.get("/calibration")
+@role_required(Role.ADMIN)
+def calibration() -> str:
+    """Each network's calibrated threshold with the decisions it was learnt from."""
+    networks = catalog.list_networks(session=db(), include_inactive=True)
+    return render_template(
+        "review/calibration.html",
+        calibrations=learning.calibrations(db(), networks),
+        min_decisions=learning.MIN_DECISIONS,
     )
 
 
