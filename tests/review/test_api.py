@@ -167,3 +167,20 @@ def test_two_concurrent_requests_give_one_winner(
         .where(MatchEvent.match_id == steel_match.id, MatchEvent.action == "introduce")
     ).scalar_one()
     assert introductions == 1
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_introduces_and_records_outcomes(
+    app: Flask, api: Api, session: Session, world: World, steel_match: Match, persona: str
+) -> None:
+    assert api.post(f"matches/{steel_match.id}/approve", as_="admin").status_code == 200
+    introduced = api.post(f"matches/{steel_match.id}/introduce", as_=persona, json={})
+    assert introduced.status_code == DECIDE[persona]
+    if introduced.status_code != 200:
+        api.post(f"matches/{steel_match.id}/introduce", as_="admin", json={})
+    outcome = api.post(f"matches/{steel_match.id}/outcome", as_=persona, json={"outcome": "deal"})
+    assert outcome.status_code == DECIDE[persona]
+    session.expire_all()
+    stored = session.get(Match, steel_match.id)
+    assert stored is not None and stored.status == "introduced"
+    assert stored.outcome == ("deal" if outcome.status_code == 200 else None)

@@ -41,7 +41,8 @@
     var data = new FormData(form);
     data.set("action", form.getAttribute("data-action"));
     form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-    fetch(form.action, {
+    /* form.action would be the control named "action", not the attribute */
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       headers: {"X-Requested-With": "fetch", "Accept": "application/json"},
@@ -71,7 +72,7 @@
       }
     }).catch(function () {
       form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
-      form.submit();
+      HTMLFormElement.prototype.submit.call(form);
     });
   }
 
