@@ -71,3 +71,16 @@ def test_a_manager_works_through_the_queue_with_the_keyboard(
     assert stored[ids[0]].status == "approved"  # type: ignore[union-attr]
     assert stored[ids[1]].status == "rejected"  # type: ignore[union-attr]
     assert stored[ids[1]].reject_reason == "wrong_category"  # type: ignore[union-attr]
+
+
+def test_the_statistics_page_draws_its_charts_without_scripts_or_third_parties(
+    browsing: Browsing, session: Session, world: World
+) -> None:
+    make_posting(session, world.member_b1, **STEEL_OFFER)
+    session.commit()
+    page = browsing.new_page()
+    log_in(page, world.admin.email)
+    page.goto("/manager/statistics/")
+    expect(page.locator("#figure-funnel svg")).to_be_visible()
+    expect(page.locator("#figure-imbalance svg rect")).to_have_count(2)  # material, logistics
+    browsing.screenshot(page, "statistics")
