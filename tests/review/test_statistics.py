@@ -59,9 +59,7 @@ def test_the_figures_from_posting_to_deal(
         )
     session.commit()
     seen = figures(session, world, "manager_a")
-    assert [row[:2] for row in seen["funnel"].rows] == [
-        [row[0], 1] for row in seen["funnel"].rows
-    ]
+    assert [row[:2] for row in seen["funnel"].rows] == [[row[0], 1] for row in seen["funnel"].rows]
     assert [row[2] for row in seen["funnel"].rows] == [100.0, 100.0, 100.0, 100.0]
     unmatched = [row[0] for row in seen["unmatched"].rows]
     assert lonely.id in unmatched and world.posting_a1.id not in unmatched
