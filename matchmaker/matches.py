@@ -46,6 +46,7 @@ from matchmaker.models import (
     CompanyNetwork,
     CompanyStatus,
     Match,
+    MatchSource,
     MatchStatus,
     Posting,
     PostingKind,
@@ -408,7 +409,7 @@ def refresh_posting(
             candidate = engine.score_pair(posting_doc(need), posting_doc(offer))
         if candidate.score >= index.settings.threshold:
             _store(session, row.need_id, row.offer_id, candidate)
-        else:
+        elif row.source == MatchSource.ENGINE.value:  # a company's own suggestion stays
             _retire(session, row)
     session.flush()
     return list(kept.values())
@@ -554,7 +555,10 @@ def rematch_all(
         _store(session, need_id, offer_id, candidate)
     retired = 0
     for row in session.execute(
-        select(Match).where(Match.status == MatchStatus.SUGGESTED.value)
+        select(Match).where(
+            Match.status == MatchStatus.SUGGESTED.value,
+            Match.source == MatchSource.ENGINE.value,
+        )
     ).scalars():
         if (row.need_id, row.offer_id) not in wanted:
             _retire(session, row)

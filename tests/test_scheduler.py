@@ -16,7 +16,7 @@ from tests.factories import World
 def test_jobs_are_registered_once_each(app: Flask) -> None:
     configured = scheduler.configure(BackgroundScheduler(timezone=clock.BERLIN), app)
     ids = [job.id for job in configured.get_jobs()]
-    assert ids == ["expire-postings", "outbox-drain"]
+    assert ids == ["expire-postings", "outbox-drain", "introduction-followups"]
     scheduler.configure(configured, app)  # configuring twice does not duplicate jobs
     assert [job.id for job in configured.get_jobs()] == ids
 
@@ -34,3 +34,9 @@ def test_expire_job_expires_postings_past_validity(
     assert session.get(Posting, world.posting_a1.id).status == "expired"  # type: ignore[union-attr]
     assert scheduler.expire_postings_job(app) == 0  # running twice does no harm
     assert isinstance(clock.today(), date)
+
+
+def test_the_follow_up_job_runs_in_the_app(app: Flask, session: Session, world: World) -> None:
+    job = next(job for job in scheduler.JOBS if job.id == "introduction-followups")
+    with app.app_context():
+        assert job.run(app) == 0  # no introductions yet: nothing is due

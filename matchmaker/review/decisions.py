@@ -16,7 +16,7 @@ from matchmaker.access import Actor, visible_matches_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Match, MatchOutcome, RejectReason
+from matchmaker.models import Match, MatchEvent, MatchOutcome, RejectReason
 from matchmaker.review import states
 
 REJECT_REASON_LABELS = {
@@ -34,6 +34,8 @@ OUTCOME_LABELS = {
     MatchOutcome.NO_DEAL: _l("No deal"),
 }
 
+DECLINE_LABEL = _l("We do not want this introduction")
+
 NOTE_MAX = 1000
 SNOOZE_MAX_DAYS = 366
 
@@ -48,6 +50,15 @@ def get_match(*, session: Session, actor: Actor, match_id: int) -> Match:
     if match is None:
         raise NotFound(_l("No such match."))
     return match
+
+
+def history(*, session: Session, match_id: int) -> list[MatchEvent]:
+    """The transitions of a match, newest first (call after :func:`get_match`)."""
+    return list(
+        session.execute(
+            select(MatchEvent).where(MatchEvent.match_id == match_id).order_by(MatchEvent.id.desc())
+        ).scalars()
+    )
 
 
 def approve(*, session: Session, actor: Actor, match_id: int) -> Match:
@@ -73,7 +84,7 @@ def reject(*, session: Session, actor: Actor, match_id: int, reason: str, note: 
     if len(note) > NOTE_MAX:
         errors.append(("note", "too_long", _l("At most %(max)s characters, please.", max=NOTE_MAX)))
     if errors:
-        raise _invalid(errors)
+        raise invalid(errors)
     return states.transition(
         session,
         match,
@@ -98,9 +109,9 @@ def snooze(
     today = today or clock.today()
     match = get_match(session=session, actor=actor, match_id=match_id)
     if until <= today:
-        raise _invalid([("until", "past", _l("Choose a date after today."))])
+        raise invalid([("until", "past", _l("Choose a date after today."))])
     if (until - today).days > SNOOZE_MAX_DAYS:
-        raise _invalid([("until", "too_late", _l("Choose a date within the next year."))])
+        raise invalid([("until", "too_late", _l("Choose a date within the next year."))])
     return states.transition(
         session,
         match,
@@ -117,9 +128,9 @@ def record_outcome(
     """A manager records how an introduction ended."""
     match = get_match(session=session, actor=actor, match_id=match_id)
     if outcome not in MatchOutcome.values():
-        raise _invalid([("outcome", "invalid", _l("Choose deal, in talks or no deal."))])
+        raise invalid([("outcome", "invalid", _l("Choose deal, in talks or no deal."))])
     return states.set_outcome(session, match, outcome, actor_id=actor.user_id, via=via)
 
 
-def _invalid(errors: list[tuple[str, str, Any]]) -> InvalidInput:
+def invalid(errors: list[tuple[str, str, Any]]) -> InvalidInput:
     return InvalidInput([FieldError(field, code, message) for field, code, message in errors])

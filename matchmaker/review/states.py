@@ -146,7 +146,13 @@ def transition(
 
 
 def set_outcome(
-    session: Session, match: Match, outcome: str, *, actor_id: int | None, via: str
+    session: Session,
+    match: Match,
+    outcome: str,
+    *,
+    actor_id: int | None,
+    via: str,
+    extra: dict[str, Any] | None = None,
 ) -> Match:
     """Record how an introduction ended; ``in_talks`` may still become ``deal`` or ``no_deal``."""
     assert match.id is not None
@@ -175,7 +181,7 @@ def set_outcome(
         actor_id,
         S.INTRODUCED,
         S.INTRODUCED,
-        {"outcome": outcome, "previous": previous, "via": via},
+        {"outcome": outcome, "previous": previous, "via": via, **(extra or {})},
         now,
     )
     session.refresh(match)

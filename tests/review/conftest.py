@@ -29,3 +29,6 @@ def steel_match(app: Flask, session: Session, world: World) -> Match:
     assert match.status == "suggested"
     world.extra["steel_offer"] = offer
     return match
+
+
+from tests.api.conftest import api, tokens  # noqa: E402, F401  (the API client fixtures)
