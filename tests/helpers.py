@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, appcontext_tearing_down
+from flask import Flask, appcontext_tearing_down, g, request_finished
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -55,13 +55,19 @@ def drain_after_requests(app: Flask) -> Flask:
     scheduler (SMTP); tests read mail right after a request, so they drain in the request.
     """
 
-    def _drain(sender: Flask, **_extra: object) -> None:
-        outbox.drain(
-            engine=sender.extensions["matchmaker.engine"], settings=sender.config["MATCHMAKER"]
-        )
+    def _mark(_sender: Flask, **_extra: object) -> None:
+        g.drain_outbox = True
 
-    # After the request's session is closed: a request that failed still holds its write
+    def _drain(sender: Flask, **_extra: object) -> None:
+        if g.pop("drain_outbox", False):
+            outbox.drain(
+                engine=sender.extensions["matchmaker.engine"],
+                settings=sender.config["MATCHMAKER"],
+            )
+
+    # Drain once the request's session is closed: a request that failed still holds its write
     # transaction until teardown, and a drain inside it would wait on that lock (SQLite).
+    request_finished.connect(_mark, app, weak=False)
     appcontext_tearing_down.connect(_drain, app, weak=False)
     return app
 
