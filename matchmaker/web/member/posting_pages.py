@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from matchmaker import catalog, clock, postings
+from matchmaker.access import is_live
 from matchmaker.errors import Conflict, InvalidInput
 from matchmaker.i18n import current_language
 from matchmaker.i18n import gettext as _
@@ -227,9 +228,7 @@ def _render_detail(posting_id: int, *, renew_form: Form) -> str:
         action_labels=ACTION_LABELS,
         action_help=ACTION_HELP,
         renew_form=renew_form,
-        is_public=posting.status == PostingStatus.ACTIVE.value
-        and posting.valid_until >= today
-        and company.status == CompanyStatus.APPROVED.value,
+        is_public=is_live(posting, today),
         today=today,
         max_valid_until=today + timedelta(days=limits().max_validity_days),
         default_valid_until=today + timedelta(days=limits().default_validity_days),
