@@ -99,9 +99,11 @@ def _refuse_nul_characters() -> None:
 
 
 def _init_matching(app: Flask, settings: Settings) -> None:
-    """Keep stored matches current for this database (see ``matchmaker.matches``)."""
+    """Keep stored matches current for this database (see ``matchmaker.matches``): connect the
+    matching service to the domain's signals and configure its index for this engine."""
     from matchmaker import matches
 
+    matches.connect_signals()
     app.extensions["matchmaker.match_index"] = matches.configure(
         app.extensions["matchmaker.engine"],
         matches.MatchSettings(
