@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, timedelta
 from typing import Any
 
+from babel.numbers import NumberFormatError, parse_decimal
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -27,7 +29,6 @@ from matchmaker.web.common import (
 )
 from matchmaker.web.labels import UNIT_LABELS
 from matchmaker.web.member.base import (
-    _DECIMAL_COMMA,
     ACTION_HELP,
     ACTION_LABELS,
     FIELD_LABELS,
@@ -49,8 +50,10 @@ def _posting_payload(values: dict[str, str]) -> dict[str, Any]:
     German user means it.
     """
     payload: dict[str, Any] = dict(values)
-    if _DECIMAL_COMMA.match(values.get("quantity", "")):
-        payload["quantity"] = values["quantity"].strip().replace(",", ".")
+    quantity = values.get("quantity", "").strip()
+    if "," in quantity:
+        with suppress(NumberFormatError):  # otherwise the validation says what is wrong
+            payload["quantity"] = str(parse_decimal(quantity, locale="de_DE", strict=True))
     return payload
 
 
