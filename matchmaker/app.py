@@ -6,13 +6,13 @@ import logging
 import threading
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter, Map
 
-from matchmaker import i18n, outbox
+from matchmaker import i18n, outbox, security_headers
 from matchmaker.api.errors import http_message, json_error
 from matchmaker.api.setup import init_api
 from matchmaker.config import Settings, load_settings
@@ -25,12 +25,6 @@ from matchmaker.web import init_web
 from matchmaker.web.errors import error_page
 
 log = logging.getLogger(__name__)
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-    "base-uri 'self'; object-src 'none'"
-)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
@@ -73,7 +67,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     init_api(app)
     _register_error_handlers(app)
 
-    app.after_request(_security_headers)
+    security_headers.init_app(app)
     app.teardown_appcontext(_close_session)
     return app
 
@@ -100,9 +94,11 @@ def _refuse_nul_characters() -> None:
 
 
 def _init_matching(app: Flask, settings: Settings) -> None:
-    """Keep stored matches current for this database (see ``matchmaker.matches``)."""
+    """Keep stored matches current for this database (see ``matchmaker.matches``): connect the
+    matching service to the domain's signals and configure its index for this engine."""
     from matchmaker import matches
 
+    matches.connect_signals()
     app.extensions["matchmaker.match_index"] = matches.configure(
         app.extensions["matchmaker.engine"],
         matches.MatchSettings(
@@ -186,16 +182,6 @@ def _register_error_handlers(app: Flask) -> None:
         if _is_api():
             return json_error(500, "internal_error", InternalServerError.description)
         return error_page(500)
-
-
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.blueprint != "static" and "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = "no-store" if g.get("user") else "no-cache"
-    return response
 
 
 def _close_session(_exc: BaseException | None) -> None:

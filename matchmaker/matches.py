@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from matchmaker import clock, companies, postings
+from matchmaker import clock, postings, signals
 from matchmaker.access import Actor, visible_matches_clause, visible_postings_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import PermissionDenied
@@ -504,8 +504,10 @@ def _on_company_changed(session: Session, company: Company) -> None:
             refresh_posting(session, posting, index)
 
 
-postings.subscribe(_on_posting_changed)
-companies.subscribe(_on_company_changed)
+def connect_signals() -> None:
+    """Keep stored matches current on every change; the app factory calls this."""
+    signals.posting_changed.connect(_on_posting_changed)
+    signals.company_reviewed.connect(_on_company_changed)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     Field,
+    HttpUrl,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
 )
 from pydantic_core import PydanticCustomError
@@ -32,6 +34,7 @@ PHONE_RE = re.compile(r"^[0-9+()/ .\-]{3,40}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NETWORK_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CATEGORY_SLUG_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 
 
 def check_text(value: str) -> str:
@@ -74,10 +77,16 @@ def check_phone(value: str) -> str:
 
 
 def check_website(value: str) -> str:
+    """An http(s) address as pydantic's ``HttpUrl`` reads it, with a dotted host name; stored as
+    typed."""
     value = value.strip()
     if not value:
         return value
-    if not re.match(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", value, re.IGNORECASE):
+    try:
+        url = _HTTP_URL.validate_python(value)
+    except ValidationError as exc:
+        raise PydanticCustomError("website", "not an http(s) address") from exc
+    if not url.host or "." not in url.host.strip("."):
         raise PydanticCustomError("website", "not an http(s) address")
     return value
 

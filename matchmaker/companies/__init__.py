@@ -5,7 +5,6 @@ managers' decisions), :mod:`.queries` (reading, with access checks) and :mod:`.e
 use the names re-exported here.
 """
 
-from matchmaker.companies.events import CompanyListener, subscribe
 from matchmaker.companies.profiles import (
     PROFILE_FIELDS,
     company_values,
@@ -33,7 +32,6 @@ from matchmaker.companies.review import (
 __all__ = [
     "COMPANY_ORDERS",
     "PROFILE_FIELDS",
-    "CompanyListener",
     "approve_company",
     "company_by_ref",
     "company_values",
@@ -47,7 +45,6 @@ __all__ = [
     "reinstate_company",
     "reject_company",
     "status_label",
-    "subscribe",
     "suspend_company",
     "update_company",
 ]

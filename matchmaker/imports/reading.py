@@ -33,9 +33,10 @@ CHOICES = {
     "language": Language.values(),
 }
 
-_GERMAN_DATE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_GERMAN_NUMBER_RE = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?$|^[+-]?\d+(,\d+)?$")
+# "1.000" may be one (English decimal point) or a thousand (German thousands separator).
 _THOUSANDS_RE = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
+# How many lines the delimiter is guessed from.
+SNIFF_LINES = 20
 
 
 class ImportFileError(DomainError):
@@ -75,11 +76,18 @@ def _decode(content: bytes) -> str:
         ) from exc
 
 
-def _delimiter(header_line: str) -> str:
-    """The delimiter of the header: the column names contain none of the candidates."""
-    counts = {candidate: header_line.count(candidate) for candidate in DELIMITERS}
-    best = max(DELIMITERS, key=lambda candidate: counts[candidate])
-    return best if counts[best] else ","
+def _delimiter(lines: list[str]) -> str:
+    """The delimiter of the file, as :class:`csv.Sniffer` reads the header and the first rows.
+
+    When the sniffer cannot decide, the candidate the header uses most (the column names contain
+    none of them), else ",".
+    """
+    try:
+        return csv.Sniffer().sniff("".join(lines[:SNIFF_LINES]), "".join(DELIMITERS)).delimiter
+    except csv.Error:
+        counts = {candidate: lines[0].count(candidate) for candidate in DELIMITERS}
+        best = max(DELIMITERS, key=lambda candidate: counts[candidate])
+        return best if counts[best] else ","
 
 
 def _column_name(raw: str) -> str:
@@ -127,7 +135,7 @@ def read_postings_csv(content: bytes) -> CsvFile:
         first += 1
     if first == len(lines):
         raise ImportFileError(_l("The file is empty."))
-    delimiter = delimiter or _delimiter(lines[first])
+    delimiter = delimiter or _delimiter(lines[first:])
     reader = csv.reader(io.StringIO("".join(lines[first:]), newline=""), delimiter=delimiter)
     offset = first  # lines before the header
     try:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from babel.dates import ParseError, parse_date
+from babel.numbers import NumberFormatError, parse_decimal
 from sqlmodel import Session
 
 from matchmaker import audit, clock, companies, matches, postings
@@ -14,8 +16,6 @@ from matchmaker.access import Actor
 from matchmaker.errors import DomainError, FieldError, InvalidInput
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.imports.reading import (
-    _GERMAN_DATE_RE,
-    _GERMAN_NUMBER_RE,
     _THOUSANDS_RE,
     CHOICES,
     COLUMNS,
@@ -59,11 +59,12 @@ class ImportResult:
 
 def _german_date(value: str) -> str:
     """``31.12.2026`` (as German Excel writes dates) as ``2026-12-31``; anything else unchanged."""
-    match = _GERMAN_DATE_RE.match(value)
-    if not match:
+    if "." not in value:
         return value
-    day, month, year = match.groups()
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    try:
+        return parse_date(value, locale="de_DE").isoformat()
+    except (ParseError, ValueError):
+        return value  # the validation names the field
 
 
 def _number(value: str) -> tuple[str, bool]:
@@ -73,9 +74,12 @@ def _number(value: str) -> tuple[str, bool]:
     could be one or a thousand, so it is refused rather than guessed.
     """
     compact = value.replace(" ", "").replace("\u00a0", "")
-    if "," in compact and _GERMAN_NUMBER_RE.match(compact):
-        return compact.replace(".", "").replace(",", "."), False
-    return compact, bool(_THOUSANDS_RE.match(compact))
+    if "," not in compact:
+        return compact, bool(_THOUSANDS_RE.match(compact))
+    try:
+        return str(parse_decimal(compact, locale="de_DE", strict=True)), False
+    except NumberFormatError:
+        return compact, False  # not German either: the validation refuses it
 
 
 def _postal_code(value: str) -> str:

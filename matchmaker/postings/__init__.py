@@ -22,7 +22,6 @@ from matchmaker.postings.editing import (
     posting_values,
     update_posting,
 )
-from matchmaker.postings.events import PostingListener, subscribe
 from matchmaker.postings.lifecycle import (
     change_status,
     expire_postings,
@@ -63,7 +62,6 @@ __all__ = [
     "HistoryEntry",
     "Limits",
     "PostingFilters",
-    "PostingListener",
     "available_actions",
     "category_by_slug",
     "change_status",
@@ -82,6 +80,5 @@ __all__ = [
     "search_postings",
     "status_counts",
     "status_label",
-    "subscribe",
     "update_posting",
 ]

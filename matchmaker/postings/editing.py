@@ -15,7 +15,7 @@ from matchmaker.access import Actor, editable_postings_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.language import detect_language
+from matchmaker.matching.text import detect_language
 from matchmaker.models import Category, Company, Posting, PostingBase, PostingStatus
 from matchmaker.postings.events import changed
 from matchmaker.postings.queries import load_checked
@@ -108,7 +108,7 @@ def _values(
         "valid_until": check_validity(data.valid_until, today=today, limits=limits),
         "language": data.language.value
         if data.language
-        else detect_language(f"{data.title}\n{data.description}", fallback=fallback_language),
+        else detect_language(f"{data.title}\n{data.description}", default=fallback_language),
         "search_text": fold(f"{data.title} {data.description}"),
     }
 

@@ -1,24 +1,13 @@
-"""What happens after a posting changed: the listeners (the matching service subscribes)."""
+"""What follows a change of a posting: the ``posting_changed`` signal (matching receives it)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlmodel import Session
 
+from matchmaker import signals
 from matchmaker.models import Posting
-
-# Called after every change of a posting's content or status (the matching service subscribes).
-PostingListener = Callable[[Session, Posting], None]
-_listeners: list[PostingListener] = []
-
-
-def subscribe(listener: PostingListener) -> None:
-    if listener not in _listeners:
-        _listeners.append(listener)
 
 
 def changed(session: Session, posting: Posting) -> None:
     session.flush()
-    for listener in _listeners:
-        listener(session, posting)
+    signals.send(signals.posting_changed, session, posting=posting)

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from matchmaker import catalog, clock, companies, postings
-from matchmaker.access import Actor, may_see_contact, public_posting_clause
+from matchmaker.access import Actor, is_live, live_posting_clause, may_see_contact
 from matchmaker.accounts import set_language as store_language
 from matchmaker.i18n import LANGUAGES, SESSION_KEY
-from matchmaker.models import Company, CompanyStatus, Posting, PostingKind, PostingStatus
+from matchmaker.models import Company, CompanyStatus, Posting, PostingKind
 from matchmaker.review import interest
 from matchmaker.web.common import actor, current_db_user, db, page_arg, safe_next, settings
 
@@ -31,9 +31,7 @@ def live_counts() -> dict[str, int]:
     session = db()
     today = clock.today()
     rows = session.execute(
-        select(Posting.kind, func.count())
-        .where(public_posting_clause(today))
-        .group_by(Posting.kind)
+        select(Posting.kind, func.count()).where(live_posting_clause(today)).group_by(Posting.kind)
     ).all()
     by_kind = {str(kind): int(count) for kind, count in rows}
     companies = session.execute(
@@ -135,9 +133,7 @@ def posting_detail(posting_id: int) -> str:
         posting=posting,
         show_contact=may_see_contact(actor(), company),
         company_public=company_public,
-        is_public=posting.status == PostingStatus.ACTIVE.value
-        and posting.valid_until >= clock.today()
-        and company_public,
+        is_public=is_live(posting, clock.today()),
         may_manage=actor().company_id == company.id and actor().is_member,
         interest_postings=interest.own_candidates(session=db(), actor=actor(), posting=posting),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
@@ -58,8 +57,6 @@ ACTION_HELP: dict[str, Any] = {
     "renew": _l("Keep the posting online for longer."),
     "withdraw": _l("Close the posting for good."),
 }
-
-_DECIMAL_COMMA = re.compile(r"^\s*[0-9]+,[0-9]+\s*$")
 
 
 def limits() -> postings.Limits:

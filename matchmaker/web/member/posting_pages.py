@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, timedelta
 from typing import Any
 
+from babel.numbers import NumberFormatError, parse_decimal
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from matchmaker import catalog, clock, postings
+from matchmaker.access import is_live
 from matchmaker.errors import Conflict, InvalidInput
 from matchmaker.i18n import current_language
 from matchmaker.i18n import gettext as _
@@ -27,7 +30,6 @@ from matchmaker.web.common import (
 )
 from matchmaker.web.labels import UNIT_LABELS
 from matchmaker.web.member.base import (
-    _DECIMAL_COMMA,
     ACTION_HELP,
     ACTION_LABELS,
     FIELD_LABELS,
@@ -49,8 +51,10 @@ def _posting_payload(values: dict[str, str]) -> dict[str, Any]:
     German user means it.
     """
     payload: dict[str, Any] = dict(values)
-    if _DECIMAL_COMMA.match(values.get("quantity", "")):
-        payload["quantity"] = values["quantity"].strip().replace(",", ".")
+    quantity = values.get("quantity", "").strip()
+    if "," in quantity:
+        with suppress(NumberFormatError):  # otherwise the validation says what is wrong
+            payload["quantity"] = str(parse_decimal(quantity, locale="de_DE", strict=True))
     return payload
 
 
@@ -229,9 +233,7 @@ def _render_detail(posting_id: int, *, renew_form: Form) -> str:
         action_labels=ACTION_LABELS,
         action_help=ACTION_HELP,
         renew_form=renew_form,
-        is_public=posting.status == PostingStatus.ACTIVE.value
-        and posting.valid_until >= today
-        and company.status == CompanyStatus.APPROVED.value,
+        is_public=is_live(posting, today),
         today=today,
         max_valid_until=today + timedelta(days=limits().max_validity_days),
         default_valid_until=today + timedelta(days=limits().default_validity_days),
