@@ -16,7 +16,7 @@ from matchmaker.access import Actor
 from matchmaker.api import bp
 from matchmaker.api.common import ID, api_actor, db, page_link_header
 from matchmaker.api.postings import posting_out
-from matchmaker.api.schemas import MAX_PAGE, ErrorOut, ExplanationOut, PostingOut
+from matchmaker.api.schemas import MAX_PAGE, ErrorOut, ExplanationOut, PostingPublic
 from matchmaker.api.spec import SECURITY, responses, spec
 from matchmaker.catalog import list_networks
 from matchmaker.errors import InvalidInput
@@ -64,8 +64,8 @@ class ReviewOut(BaseModel):
     components: dict[str, float]
     explanation: ExplanationOut
     engine_version: str
-    need: PostingOut
-    offer: PostingOut
+    need: PostingPublic
+    offer: PostingPublic
     actions: list[str] = Field(description="The steps allowed now.")
     decided_at: datetime | None = None
     reject_reason: str | None = None

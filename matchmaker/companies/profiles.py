@@ -13,21 +13,12 @@ from matchmaker.companies.queries import load_company
 from matchmaker.db import utcnow
 from matchmaker.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Company, CompanyStatus, Network, Role, User
-from matchmaker.schemas import CompanyInput, RegistrationInput
+from matchmaker.models import Company, CompanyBase, CompanyStatus, Network, Role, User
+from matchmaker.schemas import CompanyCreate, RegistrationInput
 from matchmaker.security import hash_password
 
-PROFILE_FIELDS = (
-    "name",
-    "address",
-    "postal_code",
-    "city",
-    "website",
-    "profile",
-    "contact_email",
-    "contact_name",
-    "contact_phone",
-)
+# The profile's fields, in the order forms show them: those of the model family.
+PROFILE_FIELDS = tuple(CompanyBase.model_fields)
 
 
 def _company_values(company: Company) -> dict[str, Any]:
@@ -36,16 +27,10 @@ def _company_values(company: Company) -> dict[str, Any]:
     return values
 
 
-def _apply(company: Company, data: CompanyInput, networks: list[Network]) -> None:
-    company.name = data.name
-    company.address = data.address
-    company.postal_code = data.postal_code
-    company.city = data.city
-    company.website = data.website
-    company.profile = data.profile
+def _apply(company: Company, data: CompanyCreate, networks: list[Network]) -> None:
+    for name, value in data.model_dump(include=set(PROFILE_FIELDS)).items():
+        setattr(company, name, value)
     company.contact_email = normalise_email(str(data.contact_email))
-    company.contact_name = data.contact_name
-    company.contact_phone = data.contact_phone
     company.networks = networks
 
 
@@ -107,7 +92,7 @@ def register_company(*, session: Session, data: RegistrationInput) -> tuple[Comp
 
 
 def create_company(
-    *, session: Session, actor: Actor, data: CompanyInput, status: CompanyStatus
+    *, session: Session, actor: Actor, data: CompanyCreate, status: CompanyStatus
 ) -> Company:
     """An admin (or the demo loader) adds a company directly."""
     if not actor.is_admin:
@@ -137,7 +122,7 @@ def create_company(
 
 
 def update_company(
-    *, session: Session, actor: Actor, company_id: int, data: CompanyInput
+    *, session: Session, actor: Actor, company_id: int, data: CompanyCreate
 ) -> Company:
     """Members edit their own company's profile; admins any company."""
     if not (actor.is_admin or (actor.is_member and actor.company_id == company_id)):
@@ -172,5 +157,5 @@ def update_company(
 
 
 def company_values(company: Company) -> dict[str, Any]:
-    """The editable fields as :class:`CompanyInput` accepts them (for pre-filled forms)."""
+    """The editable fields as :class:`CompanyCreate` accepts them (for pre-filled forms)."""
     return _company_values(company)

@@ -16,11 +16,11 @@ from matchmaker.db import utcnow
 from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.language import detect_language
-from matchmaker.models import Category, Company, Posting, PostingStatus
+from matchmaker.models import Category, Company, Posting, PostingBase, PostingStatus
 from matchmaker.postings.events import changed
 from matchmaker.postings.queries import load_checked
 from matchmaker.postings.states import EDITABLE
-from matchmaker.schemas import PostingInput
+from matchmaker.schemas import PostingCreate
 from matchmaker.search import fold
 from matchmaker.validation import parse
 
@@ -51,20 +51,10 @@ EDITABLE_FIELDS = (
 
 
 def posting_values(posting: Posting) -> dict[str, Any]:
-    """The posting's editable fields as :class:`PostingInput` accepts them."""
+    """The posting's editable fields as :class:`PostingCreate` accepts them."""
     return {
-        "kind": posting.kind,
-        "title": posting.title,
-        "description": posting.description,
-        "category": posting.category.slug,
-        "quantity": posting.quantity,
-        "unit": posting.unit,
-        "postal_code": posting.postal_code,
-        "radius_km": posting.radius_km,
-        "available_from": posting.available_from,
-        "available_until": posting.available_until,
-        "valid_until": posting.valid_until,
-        "language": posting.language,
+        name: posting.category.slug if name == "category" else getattr(posting, name)
+        for name in EDITABLE_FIELDS
     }
 
 
@@ -99,7 +89,7 @@ def check_validity(valid_until: date | None, *, today: date, limits: Limits) -> 
 
 def _values(
     session: Session,
-    data: PostingInput,
+    data: PostingCreate,
     *,
     company: Company,
     today: date,
@@ -109,17 +99,12 @@ def _values(
     """The stored fields for ``data``: defaults filled in, language detected, category checked."""
     category = category_by_slug(session, data.category)
     return {
+        **data.model_dump(include=set(PostingBase.model_fields)),
         "kind": data.kind.value,
-        "title": data.title,
-        "description": data.description,
         "category_id": category.id,
         "category": category,
-        "quantity": data.quantity,
         "unit": data.unit.value if data.unit else None,
         "postal_code": data.postal_code or company.postal_code,
-        "radius_km": data.radius_km,
-        "available_from": data.available_from,
-        "available_until": data.available_until,
         "valid_until": check_validity(data.valid_until, today=today, limits=limits),
         "language": data.language.value
         if data.language
@@ -132,7 +117,7 @@ def create_posting(
     *,
     session: Session,
     actor: Actor,
-    data: PostingInput,
+    data: PostingCreate,
     company_id: int | None = None,
     publish: bool = False,
     limits: Limits = Limits(),
@@ -215,7 +200,7 @@ def update_posting(
         merged["valid_until"] = max(merged["valid_until"], today)
     if "language" not in changes and ("title" in changes or "description" in changes):
         merged["language"] = None  # detect again
-    data = parse(PostingInput, merged)
+    data = parse(PostingCreate, merged)
     values = _values(
         session,
         data,
