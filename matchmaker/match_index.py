@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, event, exists, or_, select
+from sqlalchemy import ColumnElement, event, or_, select
 from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from matchmaker import clock
+from matchmaker.access import public_posting_clause
 from matchmaker.db import utcnow
 from matchmaker.matching import Engine, EngineConfig, PostingDoc, load_thesaurus
 from matchmaker.models import Company, CompanyStatus, Posting, PostingStatus
@@ -70,15 +71,8 @@ def is_live(posting: Posting, today: date) -> bool:
 
 
 def live_clause(today: date) -> ColumnElement[bool]:
-    return and_(
-        Posting.status == PostingStatus.ACTIVE.value,
-        Posting.valid_until >= today,
-        exists(
-            select(Company.id).where(
-                Company.id == Posting.company_id, Company.status == CompanyStatus.APPROVED.value
-            )
-        ),
-    )
+    """The postings that take part in matching: exactly the publicly visible ones."""
+    return public_posting_clause(today)
 
 
 @dataclass
