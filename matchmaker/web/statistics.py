@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template
 
+from matchmaker import catalog
+from matchmaker.i18n import current_language
 from matchmaker.i18n import gettext as _
 from matchmaker.models import Role
 from matchmaker.review import statistics
@@ -19,8 +21,9 @@ bp = Blueprint("statistics", __name__, url_prefix="/manager/statistics")
 staff_only = role_required(Role.MANAGER, Role.ADMIN)
 
 
-def chart_of(figure: statistics.Figure) -> Any:
-    """The bars each figure is drawn with (the table below shows every number)."""
+def chart_of(figure: statistics.Figure, names: dict[str, str]) -> Any:
+    """The bars each figure is drawn with (the table below shows every number); categories
+    by their name in the page's language."""
     title = str(figure.title)
     if figure.name == "postings":
         per_month: dict[str, float] = defaultdict(float)
@@ -29,7 +32,8 @@ def chart_of(figure: statistics.Figure) -> Any:
             per_month[f"{month} {kinds.get(str(kind), kind)}"] += float(count)  # type: ignore[arg-type]
         return bar_chart(sorted(per_month.items()), title=title)
     if figure.name == "imbalance":
-        return bar_chart([(str(r[0]), float(r[3])) for r in figure.rows], title=title)  # type: ignore[arg-type]
+        bars = [(names.get(str(r[0]), str(r[0])), float(r[3])) for r in figure.rows]  # type: ignore[arg-type]
+        return bar_chart(bars, title=title)
     if figure.name == "funnel":
         return bar_chart([(str(r[0]), float(r[1])) for r in figure.rows], title=title)  # type: ignore[arg-type]
     return None
@@ -39,9 +43,14 @@ def chart_of(figure: statistics.Figure) -> Any:
 @staff_only
 def overview() -> str:
     figures = statistics.all_figures(session=db(), actor=actor())
+    language = current_language()
+    names = {
+        c.slug: c.name(language)
+        for c in catalog.list_categories(session=db(), include_inactive=True)
+    }
     return render_template(
         "review/statistics.html",
-        figures=[(figure, chart_of(figure)) for figure in figures],
+        figures=[(figure, chart_of(figure, names)) for figure in figures],
     )
 
 
