@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
 
-from matchmaker import i18n
+from matchmaker import i18n, throttle
 from matchmaker.config import Settings, load_settings
 from matchmaker.db import make_engine
 from matchmaker.resources import templates_dir
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     i18n.init_app(app)
     csrf.init_app(app)
     _init_login(app)
+    throttle.init_app(app, settings)
 
     from matchmaker.web import init_web
 
