@@ -162,11 +162,13 @@ def company(company_id: int) -> str:
 
 @bp.route("/language/<language>", methods=["GET", "POST"])
 def set_language(language: str) -> Response:
+    """Switch the language of this browser; a POST (with its CSRF token) of a signed-in user
+    also stores it on the account. A GET only ever changes the session: it changes no data."""
     if language not in LANGUAGES:
         abort(404)
     session[SESSION_KEY] = language
     user = current_db_user()
-    if user is not None:
+    if user is not None and request.method == "POST":
         store_language(session=db(), user=user, language=language)
         db().commit()
     return redirect(safe_next(url_for("public.index")))

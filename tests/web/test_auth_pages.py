@@ -432,13 +432,34 @@ def test_language_switch_is_stored_on_the_account(
 ) -> None:
     client = app.test_client()
     login_as(client, world.member_a2)
-    client.get("/language/en")
+    page = body(client, "/my/")
+    assert 'action="/language/en?next=/my/"' in page  # a form with a CSRF token, not a link
+    assert client.post("/language/en").status_code == 400  # no CSRF token
+    response = post_form(client, "/language/en?next=/my/")
+    assert response.status_code == 302 and response.headers["Location"] == "/my/"
     session.expire_all()
     user = session.get(User, world.member_a2.id)
     assert user is not None and user.language == "en"
     other = app.test_client()
     _login(other, world.member_a2.email)
     assert 'lang="en"' in text_of(other.get("/my/"))
+
+
+def test_language_switch_by_get_changes_no_stored_data(
+    app: Flask, session: Session, world: World
+) -> None:
+    """A GET (a link, a prefetch, an image tag on another site) switches only this browser."""
+    client = app.test_client()
+    login_as(client, world.member_a2)
+    before = snapshot(session)
+    assert client.get("/language/en").status_code == 302
+    assert 'lang="en"' in text_of(client.get("/my/"))
+    assert snapshot(session) == before
+    session.expire_all()
+    user = session.get(User, world.member_a2.id)
+    assert user is not None and user.language == "de"
+    visitor = app.test_client()
+    assert 'href="/language/en?next=/postings"' in body(visitor, "/postings")
 
 
 def test_registration_mail_is_in_the_managers_language(
