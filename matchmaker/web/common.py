@@ -18,8 +18,10 @@ from matchmaker.access import Actor
 from matchmaker.config import Settings
 from matchmaker.errors import InvalidInput
 from matchmaker.models import Role, User
+from matchmaker.pagination import Page
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def settings() -> Settings:
@@ -142,6 +144,13 @@ def safe_next(default: str) -> str:
 
 def redirect_to(endpoint: str, **values: Any) -> Response:
     return redirect(url_for(endpoint, **values))
+
+
+def within_pages(page: Page[T]) -> Page[T]:
+    """A page past the last is not found: it would show a count over an empty list."""
+    if page.page > page.pages:
+        abort(404)
+    return page
 
 
 def page_arg(name: str = "page") -> int:
