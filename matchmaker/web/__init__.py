@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -16,6 +16,7 @@ from matchmaker.errors import DomainError
 from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Unit
+from matchmaker.web import formatting
 from matchmaker.web.common import actor, current_db_user, settings
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def _legal_links() -> list[tuple[str, str]]:
 
 
 def _format_quantity(value: float) -> str:
-    return format_decimal(value, format="#,##0.###")
+    return formatting.number(value)
 
 
 def init_web(app: Flask) -> None:
@@ -143,6 +144,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["format_datetime"] = format_datetime
     app.jinja_env.filters["format_quantity"] = _format_quantity
+    formatting.init_app(app)
     app.jinja_env.globals["posting_status_label"] = postings.status_label
     app.jinja_env.globals["company_status_label"] = companies.status_label
     app.jinja_env.globals["UNIT_LABELS"] = UNIT_LABELS
