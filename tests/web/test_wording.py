@@ -15,8 +15,8 @@ from matchmaker import postings
 from matchmaker.access import Actor
 from matchmaker.web import formatting
 from tests.factories import World, make_posting
-from tests.helpers import login_as
-from tests.web.pages import body
+from tests.helpers import login_as, post_form, text_of
+from tests.web.pages import body, posting_form, snapshot
 
 STATIC = Path(formatting.__file__).resolve().parents[1] / "static"
 
@@ -104,3 +104,35 @@ def test_browse_filters_fold_behind_one_control(client: FlaskClient, world: Worl
     assert '<details class="more-filters" open data-open-wide>' in chosen
     assert "<summary>Filter (2)</summary>" in chosen
     assert (STATIC / "js" / "filters.js").is_file()
+
+
+def _field_message(page: str, name: str) -> str:
+    found = re.search(rf'<small class="field-error" id="{name}-error">([^<]*)</small>', page)
+    return found.group(1) if found else ""
+
+
+def test_messages_speak_the_users_words_and_number_format(
+    client: FlaskClient, session: Session, world: World
+) -> None:
+    """Before: "Muss größer als 0.0 sein." for a negative quantity."""
+    member = login_as(client, world.member_a1)
+    response = post_form(member, "/my/postings/new", posting_form(quantity="-5", radius_km="1500"))
+    assert response.status_code == 422
+    page = text_of(response)
+    assert _field_message(page, "quantity") == "Bitte geben Sie eine Zahl größer als 0 ein."
+    assert _field_message(page, "radius_km") == "Bitte geben Sie eine Zahl von höchstens 1.000 ein."
+
+
+def test_postal_codes_are_checked_against_the_german_ones(
+    client: FlaskClient, session: Session, world: World
+) -> None:
+    """Before, 00000 was accepted: five digits were enough."""
+    member = login_as(client, world.member_a1)
+    before = snapshot(session)
+    response = post_form(member, "/my/postings/new", posting_form(postal_code="00000"))
+    assert response.status_code == 422
+    message = _field_message(text_of(response), "postal_code")
+    assert message == "00000 ist keine deutsche Postleitzahl. Bitte prüfen Sie sie."
+    assert snapshot(session) == before
+    accepted = post_form(member, "/my/postings/new", posting_form(postal_code="99084"))
+    assert accepted.status_code == 302
