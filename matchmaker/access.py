@@ -92,8 +92,12 @@ def _company_in_networks(
     )
 
 
-def public_posting_clause(today: date) -> ColumnElement[bool]:
-    """A posting anybody may see: active, still valid, of an approved company."""
+def live_posting_clause(today: date) -> ColumnElement[bool]:
+    """A publicly live posting, as SQL: active, still valid, of an approved company.
+
+    Anybody may see such a posting, and only such postings take part in matching; see
+    :func:`is_live` for a loaded posting.
+    """
     return and_(
         Posting.status == PostingStatus.ACTIVE.value,
         Posting.valid_until >= today,
@@ -106,11 +110,21 @@ def public_posting_clause(today: date) -> ColumnElement[bool]:
     )
 
 
+def is_live(posting: Posting, today: date) -> bool:
+    """:func:`live_posting_clause` for a loaded posting (its company loaded or loadable)."""
+    return (
+        posting.status == PostingStatus.ACTIVE.value
+        and posting.valid_until >= today
+        and posting.company is not None
+        and posting.company.status == CompanyStatus.APPROVED.value
+    )
+
+
 def visible_postings_clause(actor: Actor, today: date) -> ColumnElement[bool]:
     """Postings ``actor`` may read: public ones plus those of its company or networks."""
     if actor.is_admin:
         return true()
-    clauses = [public_posting_clause(today)]
+    clauses = [live_posting_clause(today)]
     if actor.company_id is not None:
         clauses.append(Posting.company_id == actor.company_id)
     if actor.is_manager:

@@ -1,7 +1,9 @@
 """Free-text search over postings that behaves the same on SQLite and PostgreSQL.
 
 Postings keep a folded copy of their text (``Posting.search_text``); queries are folded the same
-way, so "Kuehlung" finds "Kühlung" and "STRASSE" finds "Straße" on every backend.
+way, so "Kuehlung" finds "Kühlung" and "STRASSE" finds "Straße" on every backend. The umlaut
+rules are the matching library's (:func:`matchmaker.matching.text.fold`), so search and matching
+read a word the same way.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+from matchmaker.matching.text import fold as fold_spelling
+
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_TERMS = 8
 
 
 def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    """The matching library's fold, without other accents and with single spaces."""
+    text = fold_spelling(text)
     text = "".join(
         ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
     )

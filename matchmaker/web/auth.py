@@ -28,7 +28,7 @@ from matchmaker.accounts import (
     user_for_password_token,
 )
 from matchmaker.accounts import set_language as store_language
-from matchmaker.companies import register_company
+from matchmaker.companies import PROFILE_FIELDS, register_company
 from matchmaker.errors import InvalidInput
 from matchmaker.i18n import LANGUAGES, SESSION_KEY, current_language, lazy_gettext
 from matchmaker.i18n import gettext as _
@@ -107,16 +107,11 @@ def logout() -> Response:
     return redirect(url_for("public.index"))
 
 
+# The company's profile fields as the form names them: the company's name is "company_name",
+# because "name" is the person's.
+COMPANY_FORM_FIELDS = {"company_name" if name == "name" else name: name for name in PROFILE_FIELDS}
 REGISTRATION_FIELDS = (
-    "company_name",
-    "address",
-    "postal_code",
-    "city",
-    "website",
-    "profile",
-    "contact_email",
-    "contact_name",
-    "contact_phone",
+    *COMPANY_FORM_FIELDS,
     "name",
     "email",
     "password",
@@ -128,15 +123,7 @@ REGISTRATION_FIELDS = (
 def _registration_payload(values: dict[str, str], networks: list[str]) -> dict[str, object]:
     return {
         "company": {
-            "name": values["company_name"],
-            "address": values["address"],
-            "postal_code": values["postal_code"],
-            "city": values["city"],
-            "website": values["website"],
-            "profile": values["profile"],
-            "contact_email": values["contact_email"],
-            "contact_name": values["contact_name"],
-            "contact_phone": values["contact_phone"],
+            **{name: values[form_name] for form_name, name in COMPANY_FORM_FIELDS.items()},
             "networks": networks,
         },
         "account": {

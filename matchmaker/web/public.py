@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from matchmaker import catalog, clock, companies, postings
-from matchmaker.access import Actor, may_see_contact, public_posting_clause
+from matchmaker.access import Actor, is_live, live_posting_clause, may_see_contact
 from matchmaker.accounts import set_language as store_language
 from matchmaker.i18n import LANGUAGES, SESSION_KEY
 from matchmaker.i18n import gettext as _
-from matchmaker.models import Company, CompanyStatus, Posting, PostingKind, PostingStatus
+from matchmaker.models import Company, CompanyStatus, Posting, PostingKind
 from matchmaker.web.common import (
     actor,
     current_db_user,
@@ -40,9 +40,7 @@ def live_counts() -> dict[str, int]:
     session = db()
     today = clock.today()
     rows = session.execute(
-        select(Posting.kind, func.count())
-        .where(public_posting_clause(today))
-        .group_by(Posting.kind)
+        select(Posting.kind, func.count()).where(live_posting_clause(today)).group_by(Posting.kind)
     ).all()
     by_kind = {str(kind): int(count) for kind, count in rows}
     companies = session.execute(
@@ -163,9 +161,7 @@ def posting_detail(posting_id: int) -> str:
         posting=posting,
         show_contact=may_see_contact(actor(), company),
         company_public=company_public,
-        is_public=posting.status == PostingStatus.ACTIVE.value
-        and posting.valid_until >= clock.today()
-        and company_public,
+        is_public=is_live(posting, clock.today()),
         may_manage=actor().company_id == company.id and actor().is_member,
     )
 
