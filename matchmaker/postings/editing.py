@@ -18,7 +18,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.matching.text import detect_language
 from matchmaker.models import Category, Company, Posting, PostingBase, PostingStatus
 from matchmaker.postings.events import changed
-from matchmaker.postings.queries import load_checked
+from matchmaker.postings.queries import first_writer_wins, load_checked
 from matchmaker.postings.states import EDITABLE
 from matchmaker.schemas import PostingCreate
 from matchmaker.search import fold
@@ -226,5 +226,6 @@ def update_posting(
         entity_id=posting.id,
         changes=delta,
     )
-    changed(session, posting)
+    with first_writer_wins():
+        changed(session, posting)
     return posting

@@ -15,7 +15,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Posting, PostingStatus
 from matchmaker.postings.editing import DEFAULT_LIMITS, Limits, check_validity
 from matchmaker.postings.events import changed
-from matchmaker.postings.queries import get_moderated_posting, load_checked
+from matchmaker.postings.queries import first_writer_wins, get_moderated_posting, load_checked
 from matchmaker.postings.states import (
     CLOSED_STATUSES,
     MODERATION_ACTIONS,
@@ -113,7 +113,8 @@ def change_status(
         entity_id=posting.id,
         changes={"status": [current.value, target.value], **({"reason": reason} if reason else {})},
     )
-    changed(session, posting)
+    with first_writer_wins():
+        changed(session, posting)
     return posting
 
 
@@ -159,7 +160,8 @@ def renew_posting(
             "status": [current.value, posting.status],
         },
     )
-    changed(session, posting)
+    with first_writer_wins():
+        changed(session, posting)
     return posting
 
 
