@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, has_request_context, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter, Map
 
-from matchmaker import i18n, throttle
+from matchmaker import i18n, outbox, throttle
 from matchmaker.api.errors import http_message, json_error
 from matchmaker.api.setup import init_api
 from matchmaker.config import Settings, load_settings
@@ -111,6 +112,27 @@ def _init_matching(app: Flask, settings: Settings) -> None:
             thesaurus_path=settings.thesaurus_path,
         ),
     )
+
+
+def _deliver_after_commit(_session: object) -> None:
+    """Local backends (file, console) get a request's mail at once, in a background thread, so
+    a new user finds the password link in ``instance/mail/`` within seconds. SMTP is left to the
+    scheduler's drain: a slow mail server never holds up a web worker."""
+    if not has_request_context():
+        return
+    settings: Settings = current_app.config["MATCHMAKER"]
+    if not settings.mail_drain_after_commit or settings.mail_backend == "smtp":
+        return
+    engine = current_app.extensions["matchmaker.engine"]
+    threading.Thread(
+        target=outbox.drain,
+        kwargs={"engine": engine, "settings": settings},
+        name="outbox-drain",
+        daemon=True,
+    ).start()
+
+
+outbox.mail_committed.connect(_deliver_after_commit)
 
 
 def _init_login(app: Flask) -> None:

@@ -9,6 +9,8 @@ Backends (``MATCHMAKER_MAIL_BACKEND``):
 
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 import smtplib
 import ssl
@@ -24,7 +26,16 @@ log = logging.getLogger(__name__)
 
 
 class MailError(RuntimeError):
-    """The message could not be handed to the mail server."""
+    """The message could not be handed to the mail server.
+
+    ``permanent`` is true when the server refused it for good (a 5xx reply): sending it again
+    cannot help. Everything else (4xx replies, an unreachable server, timeouts) is temporary.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, code: int | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -48,28 +59,44 @@ def build_message(mail: Mail, *, settings: Settings) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=domain)
     for name, value in mail.headers:
         message[name] = value
-    message.set_content(mail.text)
+    # Quoted-printable keeps the message 7-bit: umlauts survive every relay and mail client.
+    message.set_content(mail.text, cte="quoted-printable")
     if mail.html:
-        message.add_alternative(mail.html, subtype="html")
+        message.add_alternative(mail.html, subtype="html", cte="quoted-printable")
     return message
 
 
 def send(mail: Mail, *, settings: Settings) -> str:
     """Send ``mail`` and return its Message-ID; raises :class:`MailError` on failure."""
     message = build_message(mail, settings=settings)
+    deliver(message, settings=settings)
+    return str(message["Message-ID"])
+
+
+def parse_message(raw: str) -> EmailMessage:
+    """A stored message (see :func:`build_message`) back as an :class:`EmailMessage`."""
+    return email.message_from_string(raw, policy=email.policy.default)
+
+
+def recipient_of(message: EmailMessage) -> str:
+    return parseaddr(str(message["To"]))[1]
+
+
+def deliver(message: EmailMessage, *, settings: Settings) -> None:
+    """Hand a built message to the configured backend; raises :class:`MailError` on failure."""
     backend = settings.mail_backend
+    to = recipient_of(message)
     if backend == "smtp":
         _send_smtp(message, settings=settings)
     elif backend == "file":
         folder = Path(settings.instance_path) / "mail"
         folder.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-        path = folder / f"{stamp}-{mail.to.replace('@', '_at_')}.eml"
+        path = folder / f"{stamp}-{to.replace('@', '_at_')}.eml"
         path.write_bytes(bytes(message))
-        log.info("mail to %s written to %s", mail.to, path)
+        log.info("mail to %s written to %s", to, path)
     else:
-        log.info("mail to %s: %s\n%s", mail.to, mail.subject, mail.text)
-    return str(message["Message-ID"])
+        log.info("mail to %s: %s\n%s", to, message["Subject"], message.get_body(("plain",)))
 
 
 def _send_smtp(message: EmailMessage, *, settings: Settings) -> None:
@@ -91,5 +118,18 @@ def _send_smtp(message: EmailMessage, *, settings: Settings) -> None:
             if settings.smtp_user:
                 client.login(settings.smtp_user, settings.smtp_password)
             client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code = min(reply[0] for reply in exc.recipients.values())
+        raise MailError(
+            f"SMTP delivery to {message['To']} refused: {exc.recipients}",
+            permanent=code >= 500,
+            code=code,
+        ) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise MailError(
+            f"SMTP delivery to {message['To']} failed: {exc.smtp_code} {exc.smtp_error!r}",
+            permanent=exc.smtp_code >= 500,
+            code=exc.smtp_code,
+        ) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"SMTP delivery to {message['To']} failed: {exc}") from exc

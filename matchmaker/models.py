@@ -105,13 +105,43 @@ class Unit(StrEnum):
 
 
 class MatchStatus(StrEnum):
+    """Where a match stands in review; the transitions live in ``matchmaker.review``."""
+
     SUGGESTED = "suggested"
     APPROVED = "approved"
     REJECTED = "rejected"
+    SNOOZED = "snoozed"
+    INTRODUCED = "introduced"
     RETIRED = "retired"
 
 
-OPEN_MATCH_STATUSES = (MatchStatus.SUGGESTED.value, MatchStatus.APPROVED.value)
+# Matches listed for a posting unless retired ones are asked for: all but retired and rejected.
+OPEN_MATCH_STATUSES = (
+    MatchStatus.SUGGESTED.value,
+    MatchStatus.APPROVED.value,
+    MatchStatus.SNOOZED.value,
+    MatchStatus.INTRODUCED.value,
+)
+
+
+class MatchSource(StrEnum):
+    ENGINE = "engine"
+    COMPANY = "company"
+
+
+class RejectReason(StrEnum):
+    WRONG_CATEGORY = "wrong_category"
+    WRONG_MATERIAL = "wrong_material"
+    TOO_FAR = "too_far"
+    QUANTITY = "quantity"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class MatchOutcome(StrEnum):
+    DEAL = "deal"
+    IN_TALKS = "in_talks"
+    NO_DEAL = "no_deal"
 
 
 class TokenPurpose(StrEnum):
@@ -397,6 +427,20 @@ class Match(SQLModel, table=True):
     __tablename__: ClassVar[str] = "match"
     __table_args__ = (
         _check_in("status", MatchStatus, "status"),
+        _check_in("source", MatchSource, "source"),
+        CheckConstraint(
+            "reject_reason IS NULL OR reject_reason IN ("
+            + ", ".join(f"'{v}'" for v in RejectReason.values())
+            + ")",
+            name="reject_reason",
+        ),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ("
+            + ", ".join(f"'{v}'" for v in MatchOutcome.values())
+            + ")",
+            name="outcome",
+        ),
+        CheckConstraint("need_id <> offer_id", name="pair"),
         CheckConstraint("score >= 0 AND score <= 1", name="score"),
         UniqueConstraint("need_id", "offer_id", name="uq_match_need_offer"),
         Index("ix_match_status_score", "status", "score"),
@@ -417,3 +461,78 @@ class Match(SQLModel, table=True):
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Review (see matchmaker.review): every change of these goes through its state machine.
+    source: str = Field(default=MatchSource.ENGINE.value, max_length=10)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by_id: int | None = _fk("user_account.id", ondelete="SET NULL", nullable=True)
+    reject_reason: str | None = Field(default=None, max_length=20)
+    reject_note: str = Field(default="", sa_type=Text)
+    # what both postings said when the pair was rejected; a rematch re-suggests it only if changed
+    decided_fingerprint: str | None = Field(default=None, max_length=64)
+    snoozed_until: date | None = None
+    introduced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    introduced_by_id: int | None = _fk("user_account.id", ondelete="SET NULL", nullable=True)
+    outcome: str | None = Field(default=None, max_length=10)
+    outcome_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    need: Posting = Relationship(sa_relationship_kwargs={"foreign_keys": "Match.need_id"})
+    offer: Posting = Relationship(sa_relationship_kwargs={"foreign_keys": "Match.offer_id"})
+
+
+# --- Review: the audit trail of match decisions -------------------------------------------------
+
+
+class MatchEvent(SQLModel, table=True):
+    """One transition of a match: who moved it from which status to which, and when."""
+
+    __tablename__: ClassVar[str] = "match_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="match.id", index=True, ondelete="CASCADE")
+    created_at: datetime = _timestamp(index=True)
+    actor_id: int | None = _fk("user_account.id", ondelete="SET NULL", nullable=True)
+    action: str = Field(max_length=20)
+    from_status: str = Field(max_length=10)
+    to_status: str = Field(max_length=10)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --- outbox and digests ---------------------------------------------------------------------
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail waiting for, or past, delivery.
+
+    Written in the transaction of the change that causes it, so no mail leaves for a change that
+    was rolled back, and none is lost when the mail server is down: the drain retries it.
+    The message is stored rendered (with its Message-ID), so a retry sends the same bytes.
+    """
+
+    __tablename__: ClassVar[str] = "outbox_message"
+    __table_args__ = (
+        _check_in("state", OutboxState, "state"),
+        Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40, index=True)
+    recipient: str = Field(max_length=320, index=True)
+    subject: str = Field(default="", max_length=500)
+    message_id: str = Field(max_length=250)
+    message: str = Field(sa_type=Text)
+    state: str = Field(default=OutboxState.QUEUED.value, max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = _timestamp()
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claim_token: str | None = Field(default=None, max_length=40)
+    last_error: str = Field(default="", sa_type=Text)
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    created_at: datetime = _timestamp()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,58 +1,106 @@
 """Scheduled jobs, run by ``matchmaker scheduler`` in exactly one process of its own.
 
 Never start the scheduler inside web workers: every gunicorn worker would run every job. Jobs are
-safe to run twice (they act on the database state, not on the schedule), so a restart or a
-missed run does no harm.
+safe to run twice (they act on the database state, not on the schedule), so a restart, a missed
+run or a second scheduler started by mistake does no harm: exactly-once comes from the database
+(claimed outbox rows, unique delivery rows), not from the scheduler.
+
+Job defaults, chosen on purpose: ``coalesce`` (runs missed while the process was down are run
+once, not once per missed fire time), ``max_instances=1`` (a slow run is not overlapped by the
+next one) and a misfire grace time per job (a daily job still runs when the process comes back
+within the hour; the minutely drain just waits for its next minute).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
 from sqlalchemy.engine import Engine
 
-from matchmaker import postings
+from matchmaker import outbox, postings
 from matchmaker.clock import BERLIN
 from matchmaker.db import session_scope
+from matchmaker.review.followups import followups_job
 
 log = logging.getLogger(__name__)
 
 
-def expire_postings_job(engine: Engine) -> int:
+def _engine(app: Flask) -> Engine:
+    return app.extensions["matchmaker.engine"]
+
+
+def expire_postings_job(app: Flask) -> int:
     """Daily: postings whose validity has ended become expired."""
-    with session_scope(engine) as session:
+    with session_scope(_engine(app)) as session:
         expired = postings.expire_postings(session=session)
     log.info("expired %d posting(s)", len(expired))
     return len(expired)
 
 
-def jobs(engine: Engine) -> list[tuple[str, Callable[[], object], CronTrigger]]:
-    """The job table: id, function, trigger (times in Europe/Berlin)."""
-    return [
-        (
-            "expire-postings",
-            lambda: expire_postings_job(engine),
-            CronTrigger(hour=0, minute=15, timezone=BERLIN),
-        ),
-    ]
+def drain_outbox_job(app: Flask) -> outbox.DrainResult:
+    """Every minute: deliver the mail that is due (new, or due for another attempt)."""
+    return outbox.drain(engine=_engine(app), settings=app.config["MATCHMAKER"])
 
 
-def configure(scheduler: BaseScheduler, engine: Engine) -> BaseScheduler:
-    for job_id, func, trigger in jobs(engine):
+@dataclass(frozen=True)
+class Job:
+    """One entry of the job table: what runs when, and how late it may still run."""
+
+    id: str
+    run: Callable[[Flask], object]
+    trigger: Callable[[Flask], BaseTrigger]
+    misfire_grace_time: int = 3600
+
+
+JOBS: list[Job] = [
+    Job(
+        "expire-postings",
+        expire_postings_job,
+        lambda app: CronTrigger(hour=0, minute=15, timezone=BERLIN),
+    ),
+    Job(
+        "outbox-drain",
+        drain_outbox_job,
+        lambda app: IntervalTrigger(minutes=1, timezone=BERLIN),
+        misfire_grace_time=30,
+    ),
+    Job(
+        "introduction-followups",
+        followups_job,
+        lambda app: CronTrigger(hour=9, minute=0, timezone=BERLIN),
+    ),
+]
+
+
+def _in_app_context(app: Flask, job: Job) -> Callable[[], object]:
+    def run() -> object:
+        with app.app_context():  # templates, translations and links need the app
+            return job.run(app)
+
+    return run
+
+
+def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
+    """Add every job of :data:`JOBS` to ``scheduler`` (again: replaced, never duplicated)."""
+    for job in JOBS:
         for existing in scheduler.get_jobs():
-            if existing.id == job_id:  # replace_existing does not cover jobs not yet started
-                scheduler.remove_job(job_id)
+            if existing.id == job.id:  # replace_existing does not cover jobs not yet started
+                scheduler.remove_job(job.id)
         scheduler.add_job(
-            func,
-            trigger=trigger,
-            id=job_id,
-            name=job_id,
+            _in_app_context(app, job),
+            trigger=job.trigger(app),
+            id=job.id,
+            name=job.id,
             replace_existing=True,
             coalesce=True,
             max_instances=1,
-            misfire_grace_time=3600,
+            misfire_grace_time=job.misfire_grace_time,
         )
     return scheduler

@@ -26,6 +26,9 @@ from matchmaker.app import create_app
 from matchmaker.config import Settings, load_settings
 from matchmaker.db import make_engine
 from tests.factories import World, build_world
+from tests.helpers import drain_after_requests
+
+pytest_plugins = ["tests.smtp"]
 
 PG_ENV = "MATCHMAKER_TEST_DATABASE_URL"
 _SEED_ROWS: dict[int, dict[str, list[dict[str, Any]]]] = {}
@@ -122,13 +125,14 @@ def settings(engine: Engine, tmp_path: Path) -> Settings:
         database_url=engine.url.render_as_string(hide_password=False),
         instance_path=tmp_path / "instance",
         mail_backend="file",
+        mail_drain_after_commit=False,  # the app fixtures drain in the request instead
         base_url="http://localhost",
     )
 
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> Flask:
-    return create_app(settings, engine=engine)
+    return drain_after_requests(create_app(settings, engine=engine))
 
 
 @pytest.fixture

@@ -9,9 +9,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from flask import Flask, request_finished
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from matchmaker import outbox
 from matchmaker.models import User
 
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -44,6 +46,29 @@ def post_form(
 
 def text_of(response: TestResponse) -> str:
     return response.get_data(as_text=True)
+
+
+def drain_after_requests(app: Flask) -> Flask:
+    """Deliver the outbox synchronously when each request of ``app`` has finished.
+
+    The app itself delivers in a background thread (file backend) or leaves it to the
+    scheduler (SMTP); tests read mail right after a request, so they drain in the request.
+    """
+
+    def _drain(sender: Flask, **_extra: object) -> None:
+        outbox.drain(
+            engine=sender.extensions["matchmaker.engine"], settings=sender.config["MATCHMAKER"]
+        )
+
+    request_finished.connect(_drain, app, weak=False)
+    return app
+
+
+def drain_outbox(app: Flask, **kwargs: Any) -> outbox.DrainResult:
+    """Run the outbox drain of ``app`` now (``now=`` moves the clock forward for retries)."""
+    return outbox.drain(
+        engine=app.extensions["matchmaker.engine"], settings=app.config["MATCHMAKER"], **kwargs
+    )
 
 
 def sent_mails(instance_path: Path) -> list[EmailMessage]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.engine import Engine
+from flask import Flask
 from sqlmodel import Session
 
 from matchmaker import clock, scheduler
@@ -13,24 +13,30 @@ from matchmaker.models import Posting
 from tests.factories import World
 
 
-def test_jobs_are_registered_once_each(engine: Engine) -> None:
-    configured = scheduler.configure(BackgroundScheduler(timezone=clock.BERLIN), engine)
+def test_jobs_are_registered_once_each(app: Flask) -> None:
+    configured = scheduler.configure(BackgroundScheduler(timezone=clock.BERLIN), app)
     ids = [job.id for job in configured.get_jobs()]
-    assert ids == ["expire-postings"]
-    scheduler.configure(configured, engine)  # configuring twice does not duplicate jobs
+    assert ids == ["expire-postings", "outbox-drain", "introduction-followups"]
+    scheduler.configure(configured, app)  # configuring twice does not duplicate jobs
     assert [job.id for job in configured.get_jobs()] == ids
 
 
 def test_expire_job_expires_postings_past_validity(
-    engine: Engine, session: Session, world: World, monkeypatch: object
+    app: Flask, session: Session, world: World
 ) -> None:
     posting = session.get(Posting, world.posting_a1.id)
     assert posting is not None
     posting.valid_until = clock.today() - timedelta(days=1)
     session.add(posting)
     session.commit()
-    assert scheduler.expire_postings_job(engine) == 1
+    assert scheduler.expire_postings_job(app) == 1
     session.expire_all()
     assert session.get(Posting, world.posting_a1.id).status == "expired"  # type: ignore[union-attr]
-    assert scheduler.expire_postings_job(engine) == 0  # running twice does no harm
+    assert scheduler.expire_postings_job(app) == 0  # running twice does no harm
     assert isinstance(clock.today(), date)
+
+
+def test_the_follow_up_job_runs_in_the_app(app: Flask, session: Session, world: World) -> None:
+    job = next(job for job in scheduler.JOBS if job.id == "introduction-followups")
+    with app.app_context():
+        assert job.run(app) == 0  # no introductions yet: nothing is due

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from matchmaker.api import auth, catalog, companies, matches, postings
+from matchmaker.api import auth, catalog, companies, matches, postings, review
 from matchmaker.api import bp as api_bp
 from matchmaker.api.docs import docs_bp
 from matchmaker.context import csrf
 
 # Importing the resource modules adds their hooks and routes to the blueprint.
-RESOURCES = (auth, catalog, companies, matches, postings)
+RESOURCES = (auth, catalog, companies, matches, postings, review)
 
 
 def init_api(app: Flask) -> None:

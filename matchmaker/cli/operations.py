@@ -54,13 +54,17 @@ def expire_postings_command() -> None:
 @click.option("--run-now", is_flag=True, help="Run every job once immediately, then keep running.")
 @with_appcontext
 def scheduler_command(run_now: bool) -> None:
-    """Run the scheduled jobs (daily expiry). Start exactly one of these per installation."""
+    """Run the scheduled jobs (expiry, outbox drain). One per installation; a second one by
+    mistake sends nothing twice."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from matchmaker import scheduler as jobs
 
     require_schema()
-    blocking = jobs.configure(BlockingScheduler(timezone=jobs.BERLIN), engine())
+    blocking = jobs.configure(
+        BlockingScheduler(timezone=jobs.BERLIN),
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+    )
     if run_now:
         for job in blocking.get_jobs():
             job.func()

@@ -49,9 +49,19 @@ def _format_quantity(value: float) -> str:
 
 
 def init_web(app: Flask) -> None:
-    from matchmaker.web import admin, auth, manager, member, public
+    from matchmaker.web import (
+        admin,
+        answers,
+        auth,
+        interest,
+        manager,
+        member,
+        public,
+        review,
+        statistics,
+    )
 
-    for module in (public, auth, member, manager, admin):
+    for module in (public, auth, member, manager, admin, review, answers, interest, statistics):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
     app.jinja_env.filters["nl2br"] = _nl2br

@@ -23,7 +23,6 @@ from matchmaker.accounts import (
     authenticate,
     change_password,
     request_password_reset,
-    revoke_password_token,
     set_password_with_token,
     user_for_password_token,
 )
@@ -45,7 +44,7 @@ from matchmaker.web.common import (
     safe_next,
     settings,
 )
-from matchmaker.web.mails import absolute_url, send_template_mail
+from matchmaker.web.mails import absolute_url, queue_user_mail
 
 bp = Blueprint("auth", __name__)
 
@@ -207,8 +206,9 @@ def _notify_managers_of_registration(company: Company) -> None:
         if manager.active
     }
     for manager in recipients.values():
-        send_template_mail(
+        queue_user_mail(
             to=manager,
+            kind="registration_pending",
             template="emails/registration_pending",
             subject=lazy_gettext("New registration: %(company)s", company=company.name),
             company=company,
@@ -236,17 +236,15 @@ def forgot_password() -> str | Response:
     )
     if issued is not None:
         user, token = issued
-        db().commit()
-        sent = send_template_mail(
+        queue_user_mail(
             to=user,
+            kind="password_reset",
             template="emails/password_reset",
             subject=lazy_gettext("Reset your Matchmaker password"),
             link=absolute_url("auth.set_password", token=token),
             hours=config.password_token_hours,
         )
-        if not sent:
-            revoke_password_token(session=db(), token=token)
-            db().commit()
+        db().commit()
     # The same answer whether or not the address is known: nobody learns who has an account.
     flash(
         _(

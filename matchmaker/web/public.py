@@ -21,6 +21,7 @@ from matchmaker.accounts import set_language as store_language
 from matchmaker.i18n import LANGUAGES, SESSION_KEY
 from matchmaker.i18n import gettext as _
 from matchmaker.models import Company, CompanyStatus, Posting, PostingKind
+from matchmaker.review import interest
 from matchmaker.web.common import (
     actor,
     current_db_user,
@@ -163,6 +164,7 @@ def posting_detail(posting_id: int) -> str:
         company_public=company_public,
         is_public=is_live(posting, clock.today()),
         may_manage=actor().company_id == company.id and actor().is_member,
+        interest_postings=interest.own_candidates(session=db(), actor=actor(), posting=posting),
     )
 
 

@@ -1,7 +1,7 @@
 """search text folded with the matching library's umlaut rules
 
 Revision ID: 0004_structure
-Revises: 0002
+Revises: 0005_outbox
 Create Date: 2026-12-04 19:30:00
 
 ``posting.search_text`` is a folded copy of title and description. Search now folds with the
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_structure"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

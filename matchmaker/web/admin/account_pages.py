@@ -24,7 +24,7 @@ from matchmaker.web.common import (
     redirect_to,
     settings,
 )
-from matchmaker.web.mails import absolute_url, send_template_mail
+from matchmaker.web.mails import absolute_url, queue_user_mail
 
 # --- accounts of managers and admins ---------------------------------------------------------
 
@@ -58,13 +58,13 @@ def _all_networks() -> list[Network]:
     return catalog.list_networks(session=db(), include_inactive=True)
 
 
-def _invite(user: User) -> bool:
-    """Issue a set-password link and mail it; the caller has committed everything else."""
+def _invite(user: User) -> None:
+    """Issue a set-password link and queue its mail; both commit together."""
     hours = settings().password_token_hours
     token = accounts.issue_invitation(session=db(), actor=actor(), user=user, hours=hours)
-    db().commit()
-    return send_template_mail(
+    queue_user_mail(
         to=user,
+        kind="account_invitation",
         template="emails/account_invitation",
         subject=_l("Your access to Matchmaker"),
         link=absolute_url("auth.set_password", token=token),
@@ -73,6 +73,7 @@ def _invite(user: User) -> bool:
         networks=sorted(user.managed_networks, key=lambda n: n.name),
         login_url=absolute_url("auth.login"),
     )
+    db().commit()
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -114,25 +115,16 @@ def account_new() -> str | Response | tuple[str, int]:
             "admin/account_form.html", form=_account_form(values, error), networks=networks
         ), 422
     db().refresh(user)
-    if _invite(user):
-        flash(
-            _(
-                "The account of %(name)s is created. We have sent an e-mail with a link to set "
-                "the password to %(email)s.",
-                name=user.name,
-                email=user.email,
-            ),
-            "success",
-        )
-    else:
-        flash(
-            _(
-                "The account of %(name)s is created, but the e-mail could not be sent. Please "
-                "send the link again later.",
-                name=user.name,
-            ),
-            "error",
-        )
+    _invite(user)
+    flash(
+        _(
+            "The account of %(name)s is created. We have sent an e-mail with a link to set "
+            "the password to %(email)s.",
+            name=user.name,
+            email=user.email,
+        ),
+        "success",
+    )
     return redirect_to("admin.account_detail", user_id=user.id)
 
 
@@ -229,14 +221,9 @@ def account_reactivate(user_id: int) -> Response | tuple[str, int]:
 def account_invite(user_id: int) -> Response | tuple[str, int]:
     user = accounts.get_account(session=db(), actor=actor(), user_id=user_id)
     try:
-        sent = _invite(user)
+        _invite(user)
     except Conflict as error:
         db().rollback()
         return _render_account(user, message=str(error.message), status=409)
-    if sent:
-        flash(
-            _("A new link to set the password is sent to %(email)s.", email=user.email), "success"
-        )
-    else:
-        flash(_("The e-mail could not be sent. Please try again later."), "error")
+    flash(_("A new link to set the password is sent to %(email)s.", email=user.email), "success")
     return redirect_to("admin.account_detail", user_id=user_id)

@@ -14,6 +14,7 @@ from matchmaker.models import (
     PostingStatus,
     Role,
 )
+from matchmaker.review import queue as review_queue
 from matchmaker.web import auditlog
 from matchmaker.web.common import (
     actor,
@@ -75,4 +76,5 @@ def dashboard() -> str:
         posting_counts=postings.count_managed_postings(session=session, actor=acting),
         recent=recent.items,
         networks=my_networks(acting),
+        waiting_matches=review_queue.count_waiting(session=session, actor=acting),
     )

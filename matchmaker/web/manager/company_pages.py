@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from matchmaker import audit, companies
 from matchmaker.errors import Conflict, InvalidInput
-from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import (
     Company,
@@ -29,7 +28,7 @@ from matchmaker.web.common import (
     redirect_to,
     settings,
 )
-from matchmaker.web.mails import absolute_url, send_template_mail
+from matchmaker.web.mails import absolute_url, queue_user_mail
 from matchmaker.web.manager.base import _set, bp, my_networks, staff_only, waiting_days
 
 # --- companies -------------------------------------------------------------------------------
@@ -181,6 +180,7 @@ def review_company(company_id: int, decision: str) -> Response | tuple[str, int]
             company_id=company_id,
             expected_status=values["expected_status"] or None,
         )
+        _notify_members(company, spec)
         session.commit()
     except InvalidInput as error:
         session.rollback()
@@ -197,28 +197,19 @@ def review_company(company_id: int, decision: str) -> Response | tuple[str, int]
             session=session, actor=acting, company_id=company_id
         )
         return _render_company(company, message=str(error.message), status=409)
-    failed = _notify_members(company, spec)
     flash(str(spec.done(company.name)), "success")
-    if failed:
-        flash(
-            _(
-                "The e-mail to %(addresses)s could not be sent. Please inform them yourself.",
-                addresses=", ".join(failed),
-            ),
-            "error",
-        )
     return redirect_to("manager.company_detail", company_id=company_id)
 
 
-def _notify_members(company: Company, spec: Decision) -> list[str]:
-    """E-mail the decision to every active member in the member's language; returns failures."""
+def _notify_members(company: Company, spec: Decision) -> None:
+    """Queue the decision's e-mail to every active member, in the member's language."""
     reviewer = current_db_user()
-    failed = []
     for member in company.members:
         if not member.active:
             continue
-        sent = send_template_mail(
+        queue_user_mail(
             to=member,
+            kind="company_decision",
             template=spec.mail,
             subject=spec.subject(company.name),
             company=company,
@@ -227,6 +218,3 @@ def _notify_members(company: Company, spec: Decision) -> list[str]:
             networks=sorted(company.networks, key=lambda n: n.name),
             dashboard_url=absolute_url("member.dashboard"),
         )
-        if not sent:
-            failed.append(member.email)
-    return failed

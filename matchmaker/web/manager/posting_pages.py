@@ -31,7 +31,7 @@ from matchmaker.web.common import (
     redirect_to,
     settings,
 )
-from matchmaker.web.mails import absolute_url, send_template_mail
+from matchmaker.web.mails import absolute_url, queue_user_mail
 from matchmaker.web.manager.base import _set, bp, my_networks, staff_only
 
 # --- postings --------------------------------------------------------------------------------
@@ -160,6 +160,7 @@ def moderate_posting(posting_id: int) -> Response | tuple[str, int]:
             reason=data.reason,
             expected_status=values["expected_status"] or None,
         )
+        _notify_posting_company(posting, values["action"], data.reason)
         session.commit()
     except InvalidInput as error:
         session.rollback()
@@ -173,7 +174,6 @@ def moderate_posting(posting_id: int) -> Response | tuple[str, int]:
             session=session, actor=acting, posting_id=posting_id
         )
         return _render_posting(posting, message=str(error.message), status=409)
-    _notify_posting_company(posting, values["action"], data.reason)
     flash(str(MODERATION_DONE[values["action"]]), "success")
     return redirect_to("manager.posting_detail", posting_id=posting_id)
 
@@ -184,8 +184,9 @@ def _notify_posting_company(posting: Posting, action: str, reason: str) -> None:
     for member in posting.company.members:
         if not member.active:
             continue
-        send_template_mail(
+        queue_user_mail(
             to=member,
+            kind="posting_moderated",
             template="emails/posting_moderated",
             subject=MODERATION_SUBJECTS[action](posting.title),
             posting=posting,

@@ -15,6 +15,7 @@ from matchmaker.i18n import current_language
 from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Company, CompanyStatus, PostingKind, PostingStatus, Role, Unit
+from matchmaker.review import company_view
 from matchmaker.schemas import PostingCreate, RenewalInput
 from matchmaker.validation import parse
 from matchmaker.web.common import (
@@ -221,6 +222,7 @@ def _render_detail(posting_id: int, *, renew_form: Form) -> str:
     today = clock.today()
     return render_template(
         "member/posting.html",
+        review=company_view.posting_review(session=db(), actor=actor(), posting=posting),
         posting=posting,
         company=company,
         history=history_rows(history),

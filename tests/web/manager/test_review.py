@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 from matchmaker import accounts, mail
 from matchmaker.access import Actor
 from matchmaker.config import Settings
-from matchmaker.models import AuditEvent, Company, Role, User
+from matchmaker.models import AuditEvent, Company, OutboxMessage, Role, User
 from tests.factories import World, make_posting, make_user
 from tests.helpers import post_form, sent_mails, text_of
 from tests.web.staff_access import audit_count, client_for, row
@@ -300,14 +300,18 @@ def test_deactivated_members_get_no_mail(
 def test_a_mail_failure_does_not_undo_the_decision(
     app: Flask, world: World, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args: object, **kwargs: object) -> str:
+    def broken(*args: object, **kwargs: object) -> None:
         raise mail.MailError("server down")
 
-    monkeypatch.setattr(mail, "send", broken)
+    monkeypatch.setattr(mail, "deliver", broken)
     client = client_for(app, world, "manager_same_network")
     client.get("/language/en")
     response = review(client, world.pending_a, "approve", "pending")
     assert response.status_code == 302
     assert row(session, Company, world.pending_a.id)["status"] == "approved"
-    page = text_of(client.get(f"/manage/companies/{world.pending_a.id}"))
-    assert "could not be sent" in page and world.member_pending.email in page
+    # The mail waits in the outbox for the next attempt instead of being lost.
+    queued = session.scalars(select(OutboxMessage)).all()
+    assert [(m.recipient, m.state, m.attempts) for m in queued] == [
+        (world.member_pending.email, "queued", 1)
+    ]
+    assert "server down" in queued[0].last_error

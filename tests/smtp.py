@@ -1,4 +1,4 @@
-"""Fixtures for page tests: a real SMTP server on loopback and an app that sends through it."""
+"""A real SMTP server on loopback (aiosmtpd) and apps that send through it, for every test."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from matchmaker.app import create_app
 from matchmaker.config import Settings
+from tests.helpers import drain_after_requests
 
 ACCEPT = "250 Message accepted for delivery"
 
@@ -102,7 +103,7 @@ def smtp_settings(settings: Settings, smtp_server: SmtpServer) -> Settings:
 
 @pytest.fixture
 def smtp_app(smtp_settings: Settings, engine: Engine) -> Flask:
-    return create_app(smtp_settings, engine=engine)
+    return drain_after_requests(create_app(smtp_settings, engine=engine))
 
 
 @pytest.fixture
