@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -24,8 +25,7 @@ def api_routes(app: Flask) -> list[tuple[str, str]]:
     routes = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):
-            url = str(rule).replace("<int(min=1, max=2147483647):posting_id>", "1")
-            url = url.replace("<int(min=1, max=2147483647):company_id>", "1")
+            url = re.sub(r"<int\([^)]*\):\w+>", "1", str(rule))
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 routes.append((method, url))
     return routes
