@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_limiter import RequestLimit
 from flask_login import login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from matchmaker import catalog, throttle
@@ -178,9 +179,19 @@ def register() -> str | Response | tuple[str, int]:
     chosen = request.form.getlist("networks")
     try:
         data = parse(RegistrationInput, _registration_payload(values, chosen))
-        company, user = register_company(session=db(), data=data)
-        _notify_managers_of_registration(company)
-        db().commit()
+        try:
+            company, user = register_company(session=db(), data=data)
+            _notify_managers_of_registration(company)
+            db().commit()
+        except IntegrityError as exc:
+            # The address was free when checked, but a registration running at the same time
+            # took it before this one was stored: the unique index refused it.
+            db().rollback()
+            raise InvalidInput.single(
+                "account.email",
+                "email_taken",
+                lazy_gettext("An account with this e-mail address exists already."),
+            ) from exc
     except InvalidInput as error:
         db().rollback()
         form = _registration_form(values, chosen, error)

@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from matchmaker.accounts import authenticate
+from matchmaker.companies import profiles
 from matchmaker.config import Settings
-from matchmaker.models import Company, CompanyNetwork, Posting, User
+from matchmaker.models import Company, CompanyNetwork, OutboxMessage, Posting, User
 from tests.factories import PASSWORD, World
 from tests.helpers import login_as, post_form, sent_mails, text_of
 from tests.web.pages import body, count, field_error, input_value, posting_form, snapshot
@@ -475,3 +477,49 @@ def test_registration_mail_is_in_the_managers_language(
     assert mail["Subject"] == "New registration: Gamma Oberflächentechnik GmbH"
     assert mail.get_content_type() == "multipart/alternative"
     assert mail["Message-ID"]
+
+
+def test_a_registration_racing_for_the_same_address_gets_a_form_error(
+    client: FlaskClient,
+    session: Session,
+    engine: Engine,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two registrations with one address at the same time: both pass the "address free?"
+    check, the unique index refuses the later one. Before, that one got a 500 after the
+    managers had been mailed; now it gets the form's message and nothing of it is stored."""
+    checked = profiles.ensure_email_free
+
+    def check_then_lose_the_race(db_session: Any, email: str, **kwargs: Any) -> None:
+        checked(db_session, email, **kwargs)
+        with Session(engine) as other:  # the other registration commits in between
+            winner = Company(
+                name="Schnellere GmbH",
+                postal_code="99084",
+                city="Erfurt",
+                contact_email="info@schneller.example",
+            )
+            other.add(winner)
+            other.flush()
+            other.add(User(email=email, name="Schneller", role="member", company_id=winner.id))
+            other.commit()
+
+    monkeypatch.setattr(profiles, "ensure_email_free", check_then_lose_the_race)
+    client.get("/language/en")
+    outbox_before = session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+    response = post_form(client, "/register", registration())
+    assert response.status_code == 422
+    page = text_of(response)
+    assert field_error(page, "email")
+    assert "An account with this e-mail address exists already." in page
+    session.expire_all()
+    assert (
+        session.execute(
+            select(Company).where(Company.name == "Gamma Oberflächentechnik GmbH")
+        ).first()
+        is None
+    )
+    outbox_after = session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+    assert outbox_after == outbox_before  # no notice to the managers either
+    assert client.get("/my/").status_code == 302  # not logged in
