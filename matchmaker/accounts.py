@@ -1,4 +1,4 @@
-"""Accounts: users, logins with lockout, password links and API tokens."""
+"""Accounts: users, logins, password links and API tokens."""
 
 from __future__ import annotations
 
@@ -134,9 +134,7 @@ def set_managed_networks(
 
 class LoginResult(Enum):
     OK = "ok"
-    INVALID = "invalid"
-    LOCKED = "locked"
-    INACTIVE = "inactive"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -145,38 +143,29 @@ class Login:
     user: User | None = None
 
 
-def authenticate(
-    *,
-    session: Session,
-    email: str,
-    password: str,
-    max_failures: int = 5,
-    lockout_minutes: int = 15,
-) -> Login:
-    """Check a password; after ``max_failures`` wrong ones the account is locked for a while."""
+def authenticate(*, session: Session, email: str, password: str) -> Login:
+    """Check a password. Every failure gets the same answer after the same work.
+
+    An unknown address is verified against a dummy hash, a deactivated account only after its
+    password was checked, so neither the answer nor its time tells whether an account exists.
+    Guessing is slowed by the throttles of the entry point (``matchmaker.throttle``), never by
+    locking the owner out. The failure counter is incremented in SQL, so parallel attempts count.
+    """
     user = user_by_email(session, email)
-    now = utcnow()
     if user is None:
         verify_password(None, password)  # same work as for a known account
-        return Login(LoginResult.INVALID)
-    if user.locked_until is not None and user.locked_until > now:
-        return Login(LoginResult.LOCKED)
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-            audit.record(
-                session, actor_id=None, action="user.locked", entity="user", entity_id=user.id
-            )
-        session.add(user)
-        session.flush()
-        return Login(LoginResult.INVALID)
-    if not user.active:
-        return Login(LoginResult.INACTIVE)
+        return Login(LoginResult.FAILED)
+    if not verify_password(user.password_hash, password) or not user.active:
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(user, ["failed_logins"])
+        return Login(LoginResult.FAILED)
     user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.add(user)
@@ -272,7 +261,6 @@ def set_password_hash(*, session: Session, user: User, password_hash: str) -> No
     user.password_hash = password_hash
     user.session_version += 1
     user.failed_logins = 0
-    user.locked_until = None
     session.add(user)
     audit.record(
         session, actor_id=user.id, action="user.password", entity="user", entity_id=user.id
@@ -317,7 +305,15 @@ def create_api_token(*, session: Session, user: User, name: str = "") -> str:
     return token
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
 def user_for_api_token(*, session: Session, token: str) -> User | None:
+    """The active account of ``token``, or None.
+
+    The token's last use is written at most once a minute, so that reading through the API
+    does not write (on SQLite every write waits for the one before it).
+    """
     row = session.execute(
         select(ApiToken).where(ApiToken.token_hash == token_hash(token))
     ).scalar_one_or_none()
@@ -326,8 +322,10 @@ def user_for_api_token(*, session: Session, token: str) -> User | None:
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    row.last_used_at = utcnow()
-    session.add(row)
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
     return user
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter, Map
 
-from matchmaker import i18n, outbox, security_headers
+from matchmaker import i18n, outbox, security_headers, throttle
 from matchmaker.api.errors import http_message, json_error
 from matchmaker.api.setup import init_api
 from matchmaker.config import Settings, load_settings
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     i18n.init_app(app)
     csrf.init_app(app)
     _init_login(app)
+    throttle.init_app(app, settings)
 
     init_web(app)
     init_api(app)

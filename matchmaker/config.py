@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,8 +40,10 @@ class Settings(BaseSettings):
     posting_max_validity_days: int = Field(default=365, ge=1, le=366)
     password_token_hours: int = Field(default=48, ge=1, le=24 * 14)
     reset_mail_interval_minutes: int = Field(default=5, ge=0, le=24 * 60)
-    login_max_failures: int = Field(default=5, ge=1, le=100)
-    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_rate_limit: str = "5 per minute; 20 per hour"
+    login_account_rate_limit: str = "100 per hour"
+    login_address_rate_limit: str = "30 per minute; 300 per hour"
+    redis_url: str = ""
     mail_backend: Literal["smtp", "file", "console"] = "file"
     mail_from: str = "Matchmaker <matchmaker@localhost>"
     smtp_host: str = "localhost"
@@ -68,6 +71,25 @@ class Settings(BaseSettings):
             or len(value) > 2000
         ):
             raise ValueError("must be an http(s) address such as https://example.org/impressum")
+        return value
+
+    @field_validator("login_rate_limit", "login_account_rate_limit", "login_address_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is no rate limit; write e.g. '5 per minute; 20 per hour'"
+            ) from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "redis+")):
+            raise ValueError("must be a Redis address such as redis://127.0.0.1:6379/0")
         return value
 
     @model_validator(mode="after")

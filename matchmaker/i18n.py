@@ -8,9 +8,11 @@ recipient's language.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, force_locale
 from flask_babel import gettext as _gettext
@@ -62,6 +64,16 @@ def select_locale() -> str:
     if user is not None and user.language in LANGUAGES:
         return str(user.language)
     return default
+
+
+def format_number(value: Any) -> str:
+    """A number in the current language's format (English outside a request, as the CLI)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    from flask_babel import get_locale
+
+    locale = get_locale() if has_request_context() else None
+    return str(format_decimal(value, format="#,##0.###", locale=str(locale or "en")))
 
 
 def current_language() -> str:

@@ -320,8 +320,16 @@ class PostingBase(SQLModel):
     available_until: Annotated[date | None, BeforeValidator(empty_to_none)] = None
 
 
+_POSTING_VERSION = Column("version", Integer, nullable=False)
+
+
 class Posting(PostingBase, table=True):
     """A need or an offer of one company."""
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {
+        "version_id_col": _POSTING_VERSION,
+        "version_id_generator": False,
+    }
 
     __tablename__: ClassVar[str] = "posting"
     __table_args__ = (
@@ -350,7 +358,10 @@ class Posting(PostingBase, table=True):
     status: str = Field(default=PostingStatus.DRAFT.value, max_length=10)
     language: str = Field(default=Language.DE.value, max_length=2)
     search_text: str = Field(default="", sa_type=Text)
-    version: int = 1
+    # Every UPDATE of a posting says "WHERE version = <the version read>": of two concurrent
+    # edits the second finds no row and fails (StaleDataError) instead of overwriting the first.
+    # The services count the version themselves (a change bumps it), hence no generator.
+    version: int = Field(default=1, sa_column=_POSTING_VERSION)
     created_by_id: int | None = _fk("user_account.id", ondelete="SET NULL", nullable=True)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp(index=True)

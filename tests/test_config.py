@@ -20,6 +20,7 @@ def test_readme_documents_every_setting() -> None:
     test_only = {
         "MATCHMAKER_TEST_DATABASE_URL",
         "MATCHMAKER_TEST_STRICT",
+        "MATCHMAKER_TEST_REDIS_URL",
         "MATCHMAKER_TEST_CHROMIUM",
         "MATCHMAKER_SCREENSHOT_DIR",
     }
@@ -107,3 +108,16 @@ def test_production_warns_while_imprint_or_privacy_notice_is_missing(
     assert [r for r in caplog.records if r.name == "matchmaker.app"] == []
     assert complete.imprint_url == "https://example.org/impressum"
     assert load_settings(env="development").production_warnings() == []
+
+
+@pytest.mark.parametrize("name", ["login_rate_limit", "login_address_rate_limit"])
+def test_rate_limits_must_be_readable(name: str) -> None:
+    assert load_settings(**{name: "3 per minute; 10/hour"})
+    with pytest.raises(ConfigError, match="no rate limit"):
+        load_settings(**{name: "three a minute"})
+
+
+def test_redis_url_must_be_a_redis_address() -> None:
+    assert load_settings(redis_url="redis://127.0.0.1:6379/0").redis_url
+    with pytest.raises(ConfigError, match="Redis address"):
+        load_settings(redis_url="127.0.0.1:6379")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlmodel import Session
@@ -34,12 +35,20 @@ def _apply(company: Company, data: CompanyCreate, networks: list[Network]) -> No
     company.networks = networks
 
 
-def _open_networks(session: Session, slugs: list[str]) -> list[Network]:
-    networks = networks_by_slugs(session, slugs, field="company.networks")
-    inactive = [n.slug for n in networks if not n.active]
+def _open_networks(
+    session: Session,
+    slugs: list[str],
+    *,
+    kept: Collection[str] = (),
+    field: str = "company.networks",
+) -> list[Network]:
+    """Networks open for registration; a deactivated one only where the company is a member
+    already (``kept``): its companies keep it, so their profiles stay editable."""
+    networks = networks_by_slugs(session, slugs, field=field)
+    inactive = [n.slug for n in networks if not n.active and n.slug not in kept]
     if inactive:
         raise InvalidInput.single(
-            "company.networks",
+            field,
             "unknown_network",
             _l("Unknown network: %(names)s", names=", ".join(inactive)),
         )
@@ -139,7 +148,8 @@ def update_company(
             "networks_fixed",
             _l("Please ask a network manager to change the networks of your company."),
         )
-    _apply(company, data, _open_networks(session, data.networks))
+    kept = before["networks"]  # a deactivated network stays the company's own
+    _apply(company, data, _open_networks(session, data.networks, kept=kept, field="networks"))
     delta = audit.diff(before, _company_values(company))
     if delta:
         company.updated_at = utcnow()

@@ -18,7 +18,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.matching.text import detect_language
 from matchmaker.models import Category, Company, Posting, PostingBase, PostingStatus
 from matchmaker.postings.events import changed
-from matchmaker.postings.queries import load_checked
+from matchmaker.postings.queries import first_writer_wins, load_checked
 from matchmaker.postings.states import EDITABLE
 from matchmaker.schemas import PostingCreate
 from matchmaker.search import fold
@@ -58,11 +58,11 @@ def posting_values(posting: Posting) -> dict[str, Any]:
     }
 
 
-def category_by_slug(session: Session, slug: str) -> Category:
-    category = session.exec(
-        select(Category).where(Category.slug == slug, Category.active == True)  # noqa: E712
-    ).scalar_one_or_none()
-    if category is None:
+def category_by_slug(session: Session, slug: str, *, kept_id: int | None = None) -> Category:
+    """An offered category; a deactivated one only as the posting's own (``kept_id``): it is
+    no longer offered for new postings, but existing ones keep it and stay editable."""
+    category = session.exec(select(Category).where(Category.slug == slug)).scalar_one_or_none()
+    if category is None or not (category.active or category.id == kept_id):
         raise InvalidInput.single(
             "category", "unknown_category", _l("Please choose one of the offered categories.")
         )
@@ -95,9 +95,10 @@ def _values(
     today: date,
     limits: Limits,
     fallback_language: str,
+    kept_category_id: int | None = None,
 ) -> dict[str, Any]:
     """The stored fields for ``data``: defaults filled in, language detected, category checked."""
-    category = category_by_slug(session, data.category)
+    category = category_by_slug(session, data.category, kept_id=kept_category_id)
     return {
         **data.model_dump(include=set(PostingBase.model_fields)),
         "kind": data.kind.value,
@@ -208,6 +209,7 @@ def update_posting(
         today=today,
         limits=limits,
         fallback_language=before["language"],
+        kept_category_id=posting.category_id,
     )
     for name, value in values.items():
         setattr(posting, name, value)
@@ -226,5 +228,6 @@ def update_posting(
         entity_id=posting.id,
         changes=delta,
     )
-    changed(session, posting)
+    with first_writer_wins():
+        changed(session, posting)
     return posting

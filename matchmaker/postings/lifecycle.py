@@ -15,7 +15,8 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Posting, PostingStatus
 from matchmaker.postings.editing import DEFAULT_LIMITS, Limits, check_validity
 from matchmaker.postings.events import changed
-from matchmaker.postings.queries import get_moderated_posting, load_checked
+from matchmaker.postings.moderation import is_moderation, notify_company, require_reason
+from matchmaker.postings.queries import first_writer_wins, get_moderated_posting, load_checked
 from matchmaker.postings.states import (
     CLOSED_STATUSES,
     MODERATION_ACTIONS,
@@ -36,14 +37,13 @@ def moderate_posting(
     expected_status: str | None = None,
     today: date | None = None,
 ) -> Posting:
-    """A manager pauses or withdraws a posting of its networks; the reason goes to the audit trail.
+    """A manager pauses or withdraws a posting of its networks (see :mod:`.moderation`).
 
     ``expected_status`` is the status the manager saw; a stale page is refused with a conflict.
     """
     if action not in MODERATION_ACTIONS:
         raise InvalidInput.single("action", "enum", _l("Please choose one of the offered values."))
-    if not reason.strip():
-        raise InvalidInput.single("reason", "missing", _l("Please give a reason."))
+    reason = require_reason(reason)
     posting = get_moderated_posting(session=session, actor=actor, posting_id=posting_id)
     if expected_status is not None and expected_status != posting.status:
         raise Conflict(
@@ -54,7 +54,7 @@ def moderate_posting(
         actor=actor,
         posting_id=posting_id,
         action=action,
-        reason=reason.strip(),
+        reason=reason,
         today=today,
     )
 
@@ -68,7 +68,11 @@ def change_status(
     reason: str = "",
     today: date | None = None,
 ) -> Posting:
-    """Publish, pause, resume, fulfil or withdraw a posting."""
+    """Publish, pause, resume, fulfil or withdraw a posting.
+
+    A pause or withdrawal of another company's posting is moderation, the same through every
+    entry point: it needs a reason, and the company is told (:mod:`.moderation`).
+    """
     today = today or clock.today()
     if action not in TRANSITIONS:
         raise InvalidInput.single("action", "enum", _l("Please choose one of the offered values."))
@@ -78,6 +82,9 @@ def change_status(
         else editable_postings_clause(actor)
     )
     posting = load_checked(session, posting_id, clause, actor)
+    moderated = is_moderation(actor, posting, action)
+    if moderated:
+        reason = require_reason(reason)
     sources, target = TRANSITIONS[action]
     current = PostingStatus(posting.status)
     if current not in sources:
@@ -113,7 +120,10 @@ def change_status(
         entity_id=posting.id,
         changes={"status": [current.value, target.value], **({"reason": reason} if reason else {})},
     )
-    changed(session, posting)
+    with first_writer_wins():
+        changed(session, posting)
+    if moderated:
+        notify_company(session=session, actor=actor, posting=posting, action=action, reason=reason)
     return posting
 
 
@@ -159,7 +169,8 @@ def renew_posting(
             "status": [current.value, posting.status],
         },
     )
-    changed(session, posting)
+    with first_writer_wins():
+        changed(session, posting)
     return posting
 
 

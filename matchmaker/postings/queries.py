@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from matchmaker import clock
@@ -17,7 +20,7 @@ from matchmaker.access import (
     moderated_postings_clause,
     visible_postings_clause,
 )
-from matchmaker.errors import NotFound, PermissionDenied
+from matchmaker.errors import NotFound, PermissionDenied, StaleVersion
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import (
     AuditEvent,
@@ -31,6 +34,24 @@ from matchmaker.models import (
 )
 from matchmaker.pagination import Page, paginate
 from matchmaker.search import has_control_characters, like_pattern, terms
+
+
+@contextmanager
+def first_writer_wins() -> Iterator[None]:
+    """Of two concurrent changes to one posting the second fails with :class:`StaleVersion`.
+
+    The posting's version column is SQLAlchemy's ``version_id_col``: an UPDATE that finds the
+    row at another version than it read changes nothing and raises ``StaleDataError``.
+    """
+    try:
+        yield
+    except StaleDataError as exc:
+        raise StaleVersion(
+            _l(
+                "This posting was changed in the meantime. Please reload it and apply your "
+                "changes again."
+            )
+        ) from exc
 
 
 @dataclass(frozen=True)

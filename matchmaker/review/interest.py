@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from matchmaker import clock, matches
-from matchmaker.access import Actor, public_posting_clause
+from matchmaker.access import Actor, live_posting_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import NotFound, PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
@@ -37,7 +37,7 @@ def own_candidates(
             .where(
                 Posting.company_id == actor.company_id,
                 Posting.kind == opposite.value,
-                public_posting_clause(today or clock.today()),
+                live_posting_clause(today or clock.today()),
             )
             .order_by(Posting.title)
         ).scalars()
@@ -50,7 +50,7 @@ def express_interest(
     """Put the pair (their posting, our posting) in the queue as a company's suggestion."""
     today = clock.today()
     posting = session.execute(
-        select(Posting).where(Posting.id == posting_id, public_posting_clause(today))
+        select(Posting).where(Posting.id == posting_id, live_posting_clause(today))
     ).scalar_one_or_none()
     if posting is None:
         raise NotFound(_l("This posting does not exist."))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from matchmaker import clock
-from matchmaker.access import Actor, public_posting_clause, visible_matches_clause
+from matchmaker.access import Actor, live_posting_clause, visible_matches_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import Conflict
 from matchmaker.i18n import lazy_gettext as _l
@@ -58,7 +58,7 @@ def introduce(
         live = session.execute(
             select(Posting.id).where(
                 Posting.id.in_([match.need_id, match.offer_id]),
-                public_posting_clause(today),
+                live_posting_clause(today),
             )
         ).all()
         if len(live) != 2:

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, exists, func, or_, select, true
 from sqlmodel import Session
 
 from matchmaker import clock
-from matchmaker.access import Actor, public_posting_clause, visible_matches_clause
+from matchmaker.access import Actor, live_posting_clause, visible_matches_clause
 from matchmaker.errors import PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Category, CompanyNetwork, Match, MatchStatus, Posting
@@ -73,7 +73,7 @@ def imbalance(session: Session, actor: Actor, today: date) -> Figure:
     """Active needs and offers per category, and the difference (positive: demand exceeds)."""
     rows = session.execute(
         select(Posting.category_id, Posting.kind, func.count(Posting.id))
-        .where(_postings_in_scope(actor), public_posting_clause(today))
+        .where(_postings_in_scope(actor), live_posting_clause(today))
         .group_by(Posting.category_id, Posting.kind)
     ).all()
     slugs = _slugs(session)
@@ -103,7 +103,7 @@ def needs_without_candidate(session: Session, actor: Actor, today: date) -> Figu
         select(Posting)
         .where(
             _postings_in_scope(actor),
-            public_posting_clause(today),
+            live_posting_clause(today),
             Posting.kind == "need",
             ~has_match,
         )

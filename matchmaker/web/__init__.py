@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from matchmaker import companies, i18n, postings, schemas
 from matchmaker.i18n import gettext as _
 from matchmaker.validation import field_lengths
+from matchmaker.web import formatting
 from matchmaker.web.common import actor, current_db_user, settings
 from matchmaker.web.labels import UNIT_LABELS
 
@@ -44,7 +45,7 @@ def _legal_links() -> list[tuple[str, str]]:
 
 
 def _format_quantity(value: float) -> str:
-    return format_decimal(value, format="#,##0.###")
+    return formatting.number(value)
 
 
 def init_web(app: Flask) -> None:
@@ -67,6 +68,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["format_datetime"] = format_datetime
     app.jinja_env.filters["format_quantity"] = _format_quantity
+    formatting.init_app(app)
     app.jinja_env.globals["posting_status_label"] = postings.status_label
     app.jinja_env.globals["company_status_label"] = companies.status_label
     app.jinja_env.globals["UNIT_LABELS"] = UNIT_LABELS

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import RequestLimit
 from flask_login import login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from matchmaker import catalog
+from matchmaker import catalog, throttle
 from matchmaker.accounts import (
     LoginResult,
     authenticate,
@@ -57,42 +67,33 @@ def start_session(user: User) -> None:
     session[SESSION_KEY] = user.language
 
 
+def _login_form(message: str = "") -> Form:
+    values = {"email": request.form.get("email", ""), "next": request.values.get("next", "")}
+    return Form(values=values, message=message)
+
+
+def _login_throttled(_limit: RequestLimit) -> str:
+    message = _(
+        "Too many failed attempts. Please wait a few minutes, or reset your password by e-mail."
+    )
+    return render_template("auth/login.html", form=_login_form(message))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.attempts(on_breach=_login_throttled, failed=lambda response: response.status_code != 302)
 def login() -> str | Response | tuple[str, int]:
     if request.method == "GET":
-        return render_template(
-            "auth/login.html", form=Form(values={"next": request.args.get("next", "")})
-        )
-    values = form_data("email", "password", "next")
-    config = settings()
-    outcome = authenticate(
-        session=db(),
-        email=values["email"],
-        password=values["password"],
-        max_failures=config.login_max_failures,
-        lockout_minutes=config.login_lockout_minutes,
-    )
+        return render_template("auth/login.html", form=_login_form())
+    values = form_data("email", "password")
+    outcome = authenticate(session=db(), email=values["email"], password=values["password"])
     db().commit()  # failed attempts count even though the login fails
     if outcome.result is LoginResult.OK and outcome.user is not None:
         start_session(outcome.user)
         flash(_("Welcome, %(name)s.", name=outcome.user.name), "success")
         return redirect(safe_next(home_url(outcome.user)))
-    messages = {
-        LoginResult.INVALID: _("E-mail address or password is wrong."),
-        LoginResult.LOCKED: _(
-            "Too many failed attempts. Please wait %(minutes)s minutes or reset your password.",
-            minutes=config.login_lockout_minutes,
-        ),
-        LoginResult.INACTIVE: _(
-            "This account is deactivated. Please contact your network manager."
-        ),
-    }
-    form = Form(
-        values={"email": values["email"], "next": values["next"]}, message=messages[outcome.result]
-    )
-    return render_template(
-        "auth/login.html", form=form
-    ), 401 if outcome.result is LoginResult.INVALID else 403
+    # One answer for every failure: nobody learns whether an address has an account.
+    form = _login_form(_("E-mail address or password is wrong."))
+    return render_template("auth/login.html", form=form), 401
 
 
 @bp.post("/logout")
@@ -178,9 +179,19 @@ def register() -> str | Response | tuple[str, int]:
     chosen = request.form.getlist("networks")
     try:
         data = parse(RegistrationInput, _registration_payload(values, chosen))
-        company, user = register_company(session=db(), data=data)
-        _notify_managers_of_registration(company)
-        db().commit()
+        try:
+            company, user = register_company(session=db(), data=data)
+            _notify_managers_of_registration(company)
+            db().commit()
+        except IntegrityError as exc:
+            # The address was free when checked, but a registration running at the same time
+            # took it before this one was stored: the unique index refused it.
+            db().rollback()
+            raise InvalidInput.single(
+                "account.email",
+                "email_taken",
+                lazy_gettext("An account with this e-mail address exists already."),
+            ) from exc
     except InvalidInput as error:
         db().rollback()
         form = _registration_form(values, chosen, error)
@@ -216,7 +227,14 @@ def _notify_managers_of_registration(company: Company) -> None:
         )
 
 
+def _reset_throttled(_limit: RequestLimit) -> str:
+    message = _("Too many requests for a new password. Please wait a few minutes.")
+    form = Form(values={"email": request.form.get("email", "")}, message=message)
+    return render_template("auth/forgot_password.html", form=form)
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@throttle.attempts(on_breach=_reset_throttled)
 def forgot_password() -> str | Response:
     if request.method == "GET":
         return render_template("auth/forgot_password.html", form=Form())

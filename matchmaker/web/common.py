@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from matchmaker.context import LoginUser, actor, current_db_user, db, engine, settings
 from matchmaker.errors import InvalidInput
 from matchmaker.models import Role
+from matchmaker.pagination import Page
 
 # Re-exported for the page modules, which import all they use from here.
 __all__ = [
@@ -30,9 +31,11 @@ __all__ = [
     "role_required",
     "safe_next",
     "settings",
+    "within_pages",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def role_required(*roles: Role) -> Callable[[F], F]:
@@ -96,6 +99,13 @@ def safe_next(default: str) -> str:
 
 def redirect_to(endpoint: str, **values: Any) -> Response:
     return redirect(url_for(endpoint, **values))
+
+
+def within_pages(page: Page[T]) -> Page[T]:
+    """A page past the last is not found: it would show a count over an empty list."""
+    if page.page > page.pages:
+        abort(404)
+    return page
 
 
 def page_arg(name: str = "page") -> int:

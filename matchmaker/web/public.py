@@ -8,6 +8,7 @@ or company page shows more to those allowed to see it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
@@ -18,9 +19,18 @@ from matchmaker import catalog, clock, companies, postings
 from matchmaker.access import Actor, is_live, live_posting_clause, may_see_contact
 from matchmaker.accounts import set_language as store_language
 from matchmaker.i18n import LANGUAGES, SESSION_KEY
+from matchmaker.i18n import gettext as _
 from matchmaker.models import Company, CompanyStatus, Posting, PostingKind
 from matchmaker.review import interest
-from matchmaker.web.common import actor, current_db_user, db, page_arg, safe_next, settings
+from matchmaker.web.common import (
+    actor,
+    current_db_user,
+    db,
+    page_arg,
+    safe_next,
+    settings,
+    within_pages,
+)
 
 bp = Blueprint("public", __name__)
 
@@ -66,61 +76,80 @@ def index() -> str:
 FILTER_NAMES = ("q", "kind", "category", "network", "plz")
 
 
-def parse_filters(args: Any) -> tuple[postings.PostingFilters, dict[str, str]]:
-    """Search filters from the query string; unknown values are ignored, not errors.
+@dataclass
+class BrowseFilters:
+    """The filters of the query string, the values to show again, and what is wrong with them."""
 
-    Returns the filters and the values to show in the form again.
-    """
+    filters: postings.PostingFilters
+    shown: dict[str, str]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def parse_filters(args: Any) -> BrowseFilters:
+    """Search filters from the query string; a value that is not offered is reported."""
     raw = {name: (args.get(name) or "").strip() for name in FILTER_NAMES}
-    categories = {c.slug for c in catalog.list_categories(session=db())}
-    networks = {n.slug for n in catalog.list_networks(session=db())}
-    kind = raw["kind"] if raw["kind"] in PostingKind.values() else None
-    category = raw["category"] if raw["category"] in categories else None
-    network = raw["network"] if raw["network"] in networks else None
+    offered = {
+        "kind": (set(PostingKind.values()), _("Please choose one of the offered values.")),
+        "category": (
+            {c.slug for c in catalog.list_categories(session=db())},
+            _("Please choose one of the offered categories."),
+        ),
+        "network": (
+            {n.slug for n in catalog.list_networks(session=db())},
+            _("Please choose one of the offered networks."),
+        ),
+    }
+    errors: dict[str, list[str]] = {}
+    chosen: dict[str, str | None] = {}
+    for name, (values, message) in offered.items():
+        chosen[name] = raw[name] if raw[name] in values else None
+        if raw[name] and chosen[name] is None:
+            errors[name] = [message]
     prefix = raw["plz"] if POSTAL_PREFIX_RE.match(raw["plz"]) else None
+    if raw["plz"] and prefix is None:
+        errors["plz"] = [_("Please enter one to five digits.")]
     query = raw["q"][:200] or None
     shown = {
         "q": query or "",
-        "kind": kind or "",
-        "category": category or "",
-        "network": network or "",
+        "kind": chosen["kind"] or "",
+        "category": chosen["category"] or "",
+        "network": chosen["network"] or "",
         "plz": raw["plz"][:5],
     }
-    return (
-        postings.PostingFilters(
-            kind=kind,
-            category=category,
-            network=network,
-            postal_prefix=prefix,
-            query=query,
-        ),
-        shown,
+    filters = postings.PostingFilters(
+        kind=chosen["kind"],
+        category=chosen["category"],
+        network=chosen["network"],
+        postal_prefix=prefix,
+        query=query,
     )
+    return BrowseFilters(filters=filters, shown=shown, errors=errors)
 
 
 @bp.get("/postings")
-def browse() -> str:
-    filters, shown = parse_filters(request.args)
-    page = postings.search_postings(
-        session=db(),
-        actor=Actor.anonymous(),
-        filters=filters,
-        page=page_arg(),
-        per_page=settings().page_size,
+def browse() -> str | tuple[str, int]:
+    parsed = parse_filters(request.args)
+    context: dict[str, Any] = {
+        "filters": parsed.shown,
+        "errors": parsed.errors,
+        "categories": catalog.list_categories(session=db()),
+        "networks": catalog.list_networks(session=db()),
+    }
+    if parsed.errors:
+        # No list under filters that are not in effect: it would count the wrong postings.
+        return render_template("public/browse.html", page=None, **context), 400
+    page = within_pages(
+        postings.search_postings(
+            session=db(),
+            actor=Actor.anonymous(),
+            filters=parsed.filters,
+            page=page_arg(),
+            per_page=settings().page_size,
+        )
     )
     # Pagination links keep the filters that are in effect, and only those.
-    kept = {name: value for name, value in shown.items() if value}
-    if filters.postal_prefix is None:
-        kept.pop("plz", None)
-    return render_template(
-        "public/browse.html",
-        page=page,
-        filters=shown,
-        kept_filters=kept,
-        plz_invalid=bool(shown["plz"]) and filters.postal_prefix is None,
-        categories=catalog.list_categories(session=db()),
-        networks=catalog.list_networks(session=db()),
-    )
+    kept = {name: value for name, value in parsed.shown.items() if value}
+    return render_template("public/browse.html", page=page, kept_filters=kept, **context)
 
 
 @bp.get("/postings/<int:posting_id>")
@@ -150,6 +179,7 @@ def company(company_id: int) -> str:
         page=page_arg(),
         per_page=settings().page_size,
     )
+    within_pages(page)
     return render_template(
         "public/company.html",
         company=found,
@@ -160,11 +190,13 @@ def company(company_id: int) -> str:
 
 @bp.route("/language/<language>", methods=["GET", "POST"])
 def set_language(language: str) -> Response:
+    """Switch the language of this browser; a POST (with its CSRF token) of a signed-in user
+    also stores it on the account. A GET only ever changes the session: it changes no data."""
     if language not in LANGUAGES:
         abort(404)
     session[SESSION_KEY] = language
     user = current_db_user()
-    if user is not None:
+    if user is not None and request.method == "POST":
         store_language(session=db(), user=user, language=language)
         db().commit()
     return redirect(safe_next(url_for("public.index")))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from matchmaker.db import utcnow
@@ -84,6 +88,37 @@ def test_token_use_is_recorded(api: Api, session: Session, world: World) -> None
     session.expire_all()
     row = session.exec(select(ApiToken).where(ApiToken.user_id == world.manager_a.id)).one()
     assert row.last_used_at is not None
+
+
+def test_reads_through_the_api_do_not_write(
+    api: Api, engine: Engine, session: Session, world: World
+) -> None:
+    """The token's last use is written at most once a minute: before, every GET committed an
+    UPDATE, so reads on SQLite queued behind each other."""
+    writes: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    assert api.get("networks", as_="manager_same_network").status_code == 200  # first use
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for path in ("networks", "postings", f"postings/{world.posting_a1.id}", "categories"):
+            assert api.get(path, as_="manager_same_network").status_code == 200
+        assert writes == []
+        row = session.exec(select(ApiToken).where(ApiToken.user_id == world.manager_a.id)).one()
+        row.last_used_at = utcnow() - timedelta(minutes=2)
+        session.add(row)
+        session.commit()
+        writes.clear()
+        assert api.get("networks", as_="manager_same_network").status_code == 200
+        assert len(writes) == 1 and "api_token" in writes[0]  # a minute later: recorded again
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    session.expire_all()
+    row = session.exec(select(ApiToken).where(ApiToken.user_id == world.manager_a.id)).one()
+    assert row.last_used_at is not None and utcnow() - row.last_used_at < timedelta(minutes=1)
 
 
 def test_a_browser_session_does_not_authenticate(client: FlaskClient, world: World) -> None:

@@ -6,13 +6,16 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from matchmaker import clock
+from matchmaker.config import Settings
 from matchmaker.models import AuditEvent, Posting, PostingStatus
 from tests.api.conftest import PERSONAS, Api, error_fields
 from tests.factories import World
+from tests.helpers import drain_after_requests, sent_mails
 
 NEW: dict[str, Any] = {
     "kind": "offer",
@@ -459,9 +462,13 @@ TARGET = {
 def test_lifecycle_per_persona(
     api: Api, session: Session, world: World, action: str, persona: str
 ) -> None:
+    # A pause or withdrawal by a manager or admin is moderation and needs a reason (see below).
+    payload = (
+        {"reason": "Verstößt gegen die Regeln des Netzwerks"} if action in MODERATION else None
+    )
     for index, posting in enumerate((world.posting_a1, world.draft_a1)):
         before = stored(session)
-        response = api.post(f"postings/{posting.id}/{action}", as_=persona)
+        response = api.post(f"postings/{posting.id}/{action}", as_=persona, json=payload)
         expected = ACTION_STATUS[action][persona][index]
         assert response.status_code == expected, (posting.title, response.get_json())
         assert response.is_json
@@ -474,6 +481,46 @@ def test_lifecycle_per_persona(
             assert row is not None and row.status == TARGET[action]
         else:
             assert stored(session) == before
+
+
+MODERATION = ("pause", "withdraw")
+
+
+@pytest.mark.parametrize("action", MODERATION)
+@pytest.mark.parametrize("persona", ["manager_same_network", "admin"])
+def test_moderation_through_the_api_needs_a_reason_and_tells_the_company(
+    app: Flask,
+    api: Api,
+    session: Session,
+    world: World,
+    settings: Settings,
+    action: str,
+    persona: str,
+) -> None:
+    """Before, the API paused or withdrew with no reason and no notice; the page did both."""
+    drain_after_requests(app)
+    path = f"postings/{world.posting_a1.id}/{action}"
+    before = stored(session)
+    for body in (None, {}, {"reason": "   "}):
+        refused = api.post(path, as_=persona, json=body)
+        assert refused.status_code == 422, body
+        assert error_fields(refused) == {"reason": "missing"}
+    assert stored(session) == before and sent_mails(settings.instance_path) == []
+    response = api.post(path, as_=persona, json={"reason": "Doppelt eingestellt"})
+    assert response.status_code == 200
+    mails = sent_mails(settings.instance_path)
+    members = {m.email for m in world.company_a1.members if m.active}
+    assert {mail["To"].addresses[0].addr_spec for mail in mails} == members
+    assert all("Doppelt eingestellt" in mail.get_body(("plain",)).get_content() for mail in mails)
+
+
+def test_a_member_pauses_its_own_posting_without_a_reason_or_notice(
+    app: Flask, api: Api, world: World, settings: Settings
+) -> None:
+    drain_after_requests(app)
+    response = api.post(f"postings/{world.posting_a1.id}/pause", as_="same_company")
+    assert response.status_code == 200
+    assert sent_mails(settings.instance_path) == []
 
 
 def test_withdraw_reason_is_audited(api: Api, session: Session, world: World) -> None:

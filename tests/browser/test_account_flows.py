@@ -72,7 +72,8 @@ def test_password_reset_through_the_mailed_link(
 
 
 def _switch_to_english(page: sync_api.Page) -> None:
-    page.locator("header.site-header .lang-switch").get_by_role("link", name="EN").click()
+    # a link for visitors, a form button (a POST) once logged in
+    page.locator("header.site-header .lang-switch").locator("a, button", has_text="EN").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 

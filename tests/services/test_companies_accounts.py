@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from matchmaker import accounts, companies
@@ -159,34 +160,56 @@ def test_create_user_rules(session: Session, world: World) -> None:
     assert Actor.for_user(session, manager).network_ids == {world.network_b.id}
 
 
-def test_lockout_after_repeated_failures(session: Session, world: World) -> None:
+def test_every_login_failure_is_one_answer_after_one_password_check(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unknown address, wrong password, deactivated account: the same result, and each path
+    verifies a password hash, so that none answers measurably faster."""
+    checked: list[str | None] = []
+    verify = accounts.verify_password
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        checked.append(password_hash)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "verify_password", counting)
+    accounts.set_active(session=session, actor=Actor.system(), user=world.member_a2, active=False)
+    attempts = [
+        ("niemand@example.org", PASSWORD),
+        (world.member_a1.email, "falsch"),
+        (world.member_a2.email, PASSWORD),
+    ]
+    for email, password in attempts:
+        login = accounts.authenticate(session=session, email=email, password=password)
+        assert login == accounts.Login(accounts.LoginResult.FAILED)
+    assert len(checked) == len(attempts)
+    for _ in range(10):  # no lock-out: the owner still gets in
+        accounts.authenticate(session=session, email=world.member_a1.email, password="falsch")
+    login = accounts.authenticate(session=session, email=world.member_a1.email, password=PASSWORD)
+    assert login.result is accounts.LoginResult.OK and login.user is not None
+
+
+def test_parallel_failures_are_all_counted(engine: Engine, world: World) -> None:
+    """The counter is incremented in SQL: a session holding an old copy of the account does not
+    overwrite a failure counted by another in the meantime."""
     email = world.member_a1.email
-    for _ in range(3):
-        result = accounts.authenticate(
-            session=session, email=email, password="falsch", max_failures=3, lockout_minutes=15
-        )
-        assert result.result is accounts.LoginResult.INVALID
-    locked = accounts.authenticate(
-        session=session, email=email, password=PASSWORD, max_failures=3, lockout_minutes=15
-    )
-    assert locked.result is accounts.LoginResult.LOCKED
-    user = session.get(User, world.member_a1.id)
-    assert user is not None
-    user.locked_until = utcnow() - timedelta(seconds=1)
-    assert (
-        accounts.authenticate(session=session, email=email, password=PASSWORD).result
-        is accounts.LoginResult.OK
-    )
-    assert (
-        accounts.authenticate(session=session, email="niemand@example.org", password="x").user
-        is None
-    )
+    with Session(engine, expire_on_commit=False) as first, Session(engine) as second:
+        stale = accounts.user_by_email(first, email)
+        assert stale is not None and stale.failed_logins == 0
+        first.commit()  # keeps the loaded copy, as a long request would
+        accounts.authenticate(session=second, email=email, password="falsch")
+        second.commit()
+        accounts.authenticate(session=first, email=email, password="falsch")
+        first.commit()
+    with Session(engine) as fresh:
+        user = fresh.get(User, world.member_a1.id)
+        assert user is not None and user.failed_logins == 2
 
 
 def test_inactive_accounts_cannot_log_in(session: Session, world: World) -> None:
     accounts.set_active(session=session, actor=Actor.system(), user=world.member_a2, active=False)
     result = accounts.authenticate(session=session, email=world.member_a2.email, password=PASSWORD)
-    assert result.result is accounts.LoginResult.INACTIVE
+    assert result.result is accounts.LoginResult.FAILED and result.user is None
 
 
 def test_password_links_work_once_and_expire(session: Session, world: World) -> None:

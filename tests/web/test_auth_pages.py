@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from matchmaker.accounts import authenticate
+from matchmaker.companies import profiles
 from matchmaker.config import Settings
-from matchmaker.models import Company, CompanyNetwork, Posting, User
+from matchmaker.models import Company, CompanyNetwork, OutboxMessage, Posting, User
 from tests.factories import PASSWORD, World
 from tests.helpers import login_as, post_form, sent_mails, text_of
 from tests.web.pages import body, count, field_error, input_value, posting_form, snapshot
@@ -73,22 +75,7 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(
     assert client.get("/account").status_code == 302
 
 
-def test_lockout_after_repeated_failures(
-    client: FlaskClient, session: Session, world: World, settings: Settings
-) -> None:
-    client.get("/language/en")
-    for _ in range(settings.login_max_failures):
-        assert _login(client, world.member_a1.email, "wrong password!").status_code == 401
-    locked = _login(client, world.member_a1.email)  # even the right password
-    assert locked.status_code == 403
-    assert "Too many failed attempts" in text_of(locked)
-    assert client.get("/account").status_code == 302
-    session.expire_all()
-    user = session.get(User, world.member_a1.id)
-    assert user is not None and user.locked_until is not None
-
-
-def test_inactive_account_cannot_log_in(
+def test_deactivated_account_gets_the_same_answer_as_a_wrong_password(
     client: FlaskClient, session: Session, world: World
 ) -> None:
     user = session.get(User, world.member_a2.id)
@@ -97,9 +84,36 @@ def test_inactive_account_cannot_log_in(
     session.add(user)
     session.commit()
     client.get("/language/en")
-    response = _login(client, world.member_a2.email)
-    assert response.status_code == 403
-    assert "deactivated" in text_of(response)
+    deactivated = _login(client, world.member_a2.email)  # the right password
+    unknown = _login(client, "nobody@example.org")
+    assert deactivated.status_code == unknown.status_code == 401
+    assert "E-mail address or password is wrong." in text_of(deactivated)
+    assert "deactivated" not in text_of(deactivated)
+    assert client.get("/account").status_code == 302
+
+
+def test_failed_logins_lock_nobody_out(
+    app: Flask, client: FlaskClient, session: Session, world: World
+) -> None:
+    """Wrong passwords from one address throttle that address (see test_throttle.py), they
+    never lock the owner out: before, five of them locked the account for everybody."""
+    client.get("/language/en")
+    for _ in range(5):
+        assert _login(client, world.member_a1.email, "wrong password!").status_code == 401
+    throttled = _login(client, world.member_a1.email)  # even the right password
+    assert throttled.status_code == 429
+    assert "Too many failed attempts" in text_of(throttled)
+    owner = app.test_client()
+    response = post_form(
+        owner,
+        "/login",
+        {"email": world.member_a1.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/my/"
+    session.expire_all()
+    user = session.get(User, world.member_a1.id)
+    assert user is not None and user.failed_logins == 0  # reset by the owner's login
 
 
 def test_logout_is_a_post_with_csrf(client: FlaskClient, world: World) -> None:
@@ -420,13 +434,34 @@ def test_language_switch_is_stored_on_the_account(
 ) -> None:
     client = app.test_client()
     login_as(client, world.member_a2)
-    client.get("/language/en")
+    page = body(client, "/my/")
+    assert 'action="/language/en?next=/my/"' in page  # a form with a CSRF token, not a link
+    assert client.post("/language/en").status_code == 400  # no CSRF token
+    response = post_form(client, "/language/en?next=/my/")
+    assert response.status_code == 302 and response.headers["Location"] == "/my/"
     session.expire_all()
     user = session.get(User, world.member_a2.id)
     assert user is not None and user.language == "en"
     other = app.test_client()
     _login(other, world.member_a2.email)
     assert 'lang="en"' in text_of(other.get("/my/"))
+
+
+def test_language_switch_by_get_changes_no_stored_data(
+    app: Flask, session: Session, world: World
+) -> None:
+    """A GET (a link, a prefetch, an image tag on another site) switches only this browser."""
+    client = app.test_client()
+    login_as(client, world.member_a2)
+    before = snapshot(session)
+    assert client.get("/language/en").status_code == 302
+    assert 'lang="en"' in text_of(client.get("/my/"))
+    assert snapshot(session) == before
+    session.expire_all()
+    user = session.get(User, world.member_a2.id)
+    assert user is not None and user.language == "de"
+    visitor = app.test_client()
+    assert 'href="/language/en?next=/postings"' in body(visitor, "/postings")
 
 
 def test_registration_mail_is_in_the_managers_language(
@@ -442,3 +477,49 @@ def test_registration_mail_is_in_the_managers_language(
     assert mail["Subject"] == "New registration: Gamma Oberflächentechnik GmbH"
     assert mail.get_content_type() == "multipart/alternative"
     assert mail["Message-ID"]
+
+
+def test_a_registration_racing_for_the_same_address_gets_a_form_error(
+    client: FlaskClient,
+    session: Session,
+    engine: Engine,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two registrations with one address at the same time: both pass the "address free?"
+    check, the unique index refuses the later one. Before, that one got a 500 after the
+    managers had been mailed; now it gets the form's message and nothing of it is stored."""
+    checked = profiles.ensure_email_free
+
+    def check_then_lose_the_race(db_session: Any, email: str, **kwargs: Any) -> None:
+        checked(db_session, email, **kwargs)
+        with Session(engine) as other:  # the other registration commits in between
+            winner = Company(
+                name="Schnellere GmbH",
+                postal_code="99084",
+                city="Erfurt",
+                contact_email="info@schneller.example",
+            )
+            other.add(winner)
+            other.flush()
+            other.add(User(email=email, name="Schneller", role="member", company_id=winner.id))
+            other.commit()
+
+    monkeypatch.setattr(profiles, "ensure_email_free", check_then_lose_the_race)
+    client.get("/language/en")
+    outbox_before = session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+    response = post_form(client, "/register", registration())
+    assert response.status_code == 422
+    page = text_of(response)
+    assert field_error(page, "email")
+    assert "An account with this e-mail address exists already." in page
+    session.expire_all()
+    assert (
+        session.execute(
+            select(Company).where(Company.name == "Gamma Oberflächentechnik GmbH")
+        ).first()
+        is None
+    )
+    outbox_after = session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+    assert outbox_after == outbox_before  # no notice to the managers either
+    assert client.get("/my/").status_code == 302  # not logged in

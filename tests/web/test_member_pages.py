@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlmodel import Session
@@ -655,15 +656,16 @@ def test_edit_of_an_expired_posting_keeps_its_date(
 
 
 def test_history_names_managers_and_the_system(
-    member: FlaskClient, session: Session, world: World
+    app: Flask, member: FlaskClient, session: Session, world: World
 ) -> None:
-    postings.change_status(
-        session=session,
-        actor=Actor.for_user(session, world.manager_a),
-        posting_id=world.posting_a1.id,  # type: ignore[arg-type]
-        action="pause",
-        reason="Bitte Angaben <prüfen>",
-    )
+    with app.app_context():  # moderation queues the company's notice from the app's templates
+        postings.change_status(
+            session=session,
+            actor=Actor.for_user(session, world.manager_a),
+            posting_id=world.posting_a1.id,  # type: ignore[arg-type]
+            action="pause",
+            reason="Bitte Angaben <prüfen>",
+        )
     posting = stored(session, world.posting_a1.id)
     posting.valid_until = today() - timedelta(days=1)
     session.add(posting)

@@ -145,6 +145,15 @@ def _language_stored(session: Session, world: World, persona: str, response: Any
     assert response.headers["Location"] == "/postings"
 
 
+def _language_kept(session: Session, world: World, persona: str, response: Any) -> None:
+    user = world.personas()[persona]
+    if user is not None:
+        session.expire_all()
+        stored_user = session.get(User, user.id)
+        assert stored_user is not None and stored_user.language == user.language
+    assert response.headers["Location"] == "/postings"
+
+
 def _logged_out(session: Session, world: World, persona: str, response: Any) -> None:
     client = response.client
     assert client.get("/account").status_code == ANON_REDIRECT
@@ -428,10 +437,17 @@ CASES = [
     Case("unknown company page", "GET", lambda w: "/companies/999999", everybody(404)),
     Case(
         "language switch",
-        "GET",
+        "POST",
         lambda w: "/language/en?next=/postings",
         everybody(302),
         effect=_language_stored,
+    ),
+    Case(
+        "language link",
+        "GET",
+        lambda w: "/language/en?next=/postings",
+        everybody(302),
+        effect=_language_kept,
     ),
     Case("unknown language", "GET", lambda w: "/language/fr", everybody(404)),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import flash, render_template, request
@@ -17,21 +16,18 @@ from matchmaker.models import (
     Posting,
     PostingKind,
     PostingStatus,
-    User,
 )
 from matchmaker.schemas import ReviewInput
 from matchmaker.validation import parse
 from matchmaker.web.common import (
     Form,
     actor,
-    current_db_user,
     db,
     form_data,
     page_arg,
     redirect_to,
     settings,
 )
-from matchmaker.web.mails import absolute_url, queue_user_mail
 from matchmaker.web.manager.base import _set, bp, my_networks, staff_only
 
 # --- postings --------------------------------------------------------------------------------
@@ -137,10 +133,6 @@ MODERATION_DONE: dict[str, Any] = {
     "pause": _l("The posting is paused. The company has been informed."),
     "withdraw": _l("The posting is withdrawn. The company has been informed."),
 }
-MODERATION_SUBJECTS: dict[str, Callable[[str], Any]] = {
-    "pause": lambda title: _l("Your posting “%(title)s” was paused", title=title),
-    "withdraw": lambda title: _l("Your posting “%(title)s” was withdrawn", title=title),
-}
 
 
 @bp.post("/postings/<int:posting_id>/moderate")
@@ -160,8 +152,7 @@ def moderate_posting(posting_id: int) -> Response | tuple[str, int]:
             reason=data.reason,
             expected_status=values["expected_status"] or None,
         )
-        _notify_posting_company(posting, values["action"], data.reason)
-        session.commit()
+        session.commit()  # the service queued the company's notice
     except InvalidInput as error:
         session.rollback()
         posting = postings.get_moderated_posting(
@@ -176,22 +167,3 @@ def moderate_posting(posting_id: int) -> Response | tuple[str, int]:
         return _render_posting(posting, message=str(error.message), status=409)
     flash(str(MODERATION_DONE[values["action"]]), "success")
     return redirect_to("manager.posting_detail", posting_id=posting_id)
-
-
-def _notify_posting_company(posting: Posting, action: str, reason: str) -> None:
-    """Tell the company's members why their posting was paused or withdrawn."""
-    reviewer: User | None = current_db_user()
-    for member in posting.company.members:
-        if not member.active:
-            continue
-        queue_user_mail(
-            to=member,
-            kind="posting_moderated",
-            template="emails/posting_moderated",
-            subject=MODERATION_SUBJECTS[action](posting.title),
-            posting=posting,
-            action=action,
-            reason=reason,
-            reviewer=reviewer,
-            dashboard_url=absolute_url("member.dashboard"),
-        )

@@ -151,8 +151,8 @@ BAD_INPUT = [
     ("description_en", "d" * 501, "Please enter at most 500 characters."),
     ("sort_order", "abc", "Please enter a whole number."),
     ("sort_order", "1.5", "Please enter a whole number."),
-    ("sort_order", "-1", "Must be at least 0."),
-    ("sort_order", "10001", "Must be at most 10000."),
+    ("sort_order", "-1", "Please enter a number of at least 0."),
+    ("sort_order", "10001", "Please enter a number of at most 10,000."),
 ]
 
 
