@@ -13,6 +13,7 @@ import email
 import email.policy
 import logging
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -133,3 +134,34 @@ def _send_smtp(message: EmailMessage, *, settings: Settings) -> None:
         ) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"SMTP delivery to {message['To']} failed: {exc}") from exc
+
+
+def configuration_problems(settings: Settings, *, probe: bool = True) -> list[str]:
+    """What is wrong with the mail settings, in words an operator can act on.
+
+    Checked at the scheduler's start and on the admin's outbox page. ``probe`` also opens a
+    connection to the SMTP server. Problems never drop queued mail: it waits in the outbox.
+    """
+    problems = []
+    _name, address = parseaddr(settings.mail_from)
+    local, _, domain = address.partition("@")
+    if not local or not domain or " " in address or ("." not in domain and domain != "localhost"):
+        problems.append(
+            f"MATCHMAKER_MAIL_FROM is not a valid sender address: {settings.mail_from!r} "
+            "(expected e.g. 'Matchmaker <matchmaker@example.org>')"
+        )
+    if settings.mail_backend != "smtp":
+        return problems
+    if not settings.smtp_host.strip():
+        problems.append("MATCHMAKER_SMTP_HOST is empty")
+    elif probe:
+        try:
+            socket.create_connection(
+                (settings.smtp_host, settings.smtp_port), timeout=min(settings.smtp_timeout, 5.0)
+            ).close()
+        except OSError as exc:
+            problems.append(
+                f"The SMTP server {settings.smtp_host}:{settings.smtp_port} "
+                f"(MATCHMAKER_SMTP_HOST/PORT) cannot be reached: {exc}"
+            )
+    return problems

@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from matchmaker import outbox, postings
+from matchmaker import digests, outbox, postings
 from matchmaker.clock import BERLIN
 from matchmaker.db import session_scope
 
@@ -48,6 +48,15 @@ def drain_outbox_job(app: Flask) -> outbox.DrainResult:
     return outbox.drain(engine=_engine(app), settings=app.config["MATCHMAKER"])
 
 
+def digests_job(app: Flask) -> digests.RunReport:
+    """Hourly: send this week's digest to every manager whose weekday and hour have come.
+
+    Hourly and state-driven rather than one trigger per manager: a scheduler that was down
+    over the fire time sends the digest at its next full hour, and only this week's digest.
+    """
+    return digests.run_digests(engine=_engine(app), secret_key=app.config["MATCHMAKER"].secret_key)
+
+
 @dataclass(frozen=True)
 class Job:
     """One entry of the job table: what runs when, and how late it may still run."""
@@ -63,6 +72,12 @@ JOBS: list[Job] = [
         "expire-postings",
         expire_postings_job,
         lambda app: CronTrigger(hour=0, minute=15, timezone=BERLIN),
+    ),
+    Job(
+        "weekly-digests",
+        digests_job,
+        lambda app: CronTrigger(minute=0, timezone=BERLIN),
+        misfire_grace_time=1800,
     ),
     Job(
         "outbox-drain",

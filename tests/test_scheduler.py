@@ -16,7 +16,7 @@ from tests.factories import World
 def test_jobs_are_registered_once_each(app: Flask) -> None:
     configured = scheduler.configure(BackgroundScheduler(timezone=clock.BERLIN), app)
     ids = [job.id for job in configured.get_jobs()]
-    assert ids == ["expire-postings", "outbox-drain"]
+    assert ids == ["expire-postings", "weekly-digests", "outbox-drain"]
     scheduler.configure(configured, app)  # configuring twice does not duplicate jobs
     assert [job.id for job in configured.get_jobs()] == ids
 
