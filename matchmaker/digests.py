@@ -77,6 +77,15 @@ def scheduled_moment(week: str, *, weekday: int, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=BERLIN)
 
 
+def is_due(now: datetime, *, weekday: int, hour: int) -> bool:
+    """Whether this week's digest is due at ``now``: its local weekday and hour have come.
+
+    Only the current week counts: a run after a long outage sends this week's digest, never a
+    backlog of missed weeks.
+    """
+    return now >= scheduled_moment(iso_week(now), weekday=weekday, hour=hour)
+
+
 def week_start(week: str) -> datetime:
     return scheduled_moment(week, weekday=0, hour=0)
 
@@ -441,8 +450,8 @@ def run_digests(
                 if only_due and not preference.enabled:
                     report.outcomes[email] = "disabled"
                     continue
-                moment = scheduled_moment(week, weekday=preference.weekday, hour=preference.hour)
-                if only_due and now < moment:
+                due = is_due(now, weekday=preference.weekday, hour=preference.hour)
+                if only_due and not (due and week == iso_week(now)):
                     report.outcomes[email] = "not due"
                     continue
                 if dry_run:
