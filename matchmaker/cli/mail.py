@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from matchmaker import digests, mail, outbox
 from matchmaker.cli.base import cli, engine, require_schema, settings
-from matchmaker.db import session_scope
+from matchmaker.db import session_scope, utcnow
 from matchmaker.models import OutboxMessage, OutboxState
 
 
@@ -75,7 +75,7 @@ def digests_preview(manager_email: str, as_html: bool) -> None:
                 f"No active manager with the e-mail address {manager_email}."
             )
         digest = digests.build_digest(
-            session=session, manager=found[0], week=digests.iso_week(digests.utcnow())
+            session=session, manager=found[0], week=digests.iso_week(utcnow())
         )
         with force_locale(found[0].language):
             context = digests.digest_context(digest, secret_key=settings().secret_key)
