@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -33,4 +33,10 @@ def test_expire_job_expires_postings_past_validity(
     session.expire_all()
     assert session.get(Posting, world.posting_a1.id).status == "expired"  # type: ignore[union-attr]
     assert scheduler.expire_postings_job(app) == 0  # running twice does no harm
-    assert isinstance(clock.today(), date)
+
+
+def test_today_is_the_date_in_berlin_not_on_the_server() -> None:
+    """Expiry runs at 00:15 in Berlin: late at night UTC it is already the next day there."""
+    assert clock.today(datetime(2026, 12, 4, 23, 30, tzinfo=UTC)) == date(2026, 12, 5)
+    assert clock.today(datetime(2026, 12, 4, 22, 30, tzinfo=UTC)) == date(2026, 12, 4)
+    assert clock.today(datetime(2026, 7, 4, 22, 30, tzinfo=UTC)) == date(2026, 7, 5)  # summer
