@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from matchmaker import digests, outbox, postings
+from matchmaker import clock, digests, outbox, postings, reminders
 from matchmaker.clock import BERLIN
 from matchmaker.db import session_scope
 
@@ -36,9 +36,13 @@ def _engine(app: Flask) -> Engine:
 
 
 def expire_postings_job(app: Flask) -> int:
-    """Daily: postings whose validity has ended become expired."""
+    """Daily: postings whose validity has ended become expired; the companies of those that
+    end within a week get a reminder with a renew link (once per validity)."""
     with session_scope(_engine(app)) as session:
         expired = postings.expire_postings(session=session)
+        reminders.queue_expiry_reminders(
+            session=session, secret_key=app.config["MATCHMAKER"].secret_key, today=clock.today()
+        )
     log.info("expired %d posting(s)", len(expired))
     return len(expired)
 

@@ -29,10 +29,12 @@ def test_expire_job_expires_postings_past_validity(
     posting.valid_until = clock.today() - timedelta(days=1)
     session.add(posting)
     session.commit()
-    assert scheduler.expire_postings_job(app) == 1
+    with app.app_context():
+        assert scheduler.expire_postings_job(app) == 1
     session.expire_all()
     assert session.get(Posting, world.posting_a1.id).status == "expired"  # type: ignore[union-attr]
-    assert scheduler.expire_postings_job(app) == 0  # running twice does no harm
+    with app.app_context():
+        assert scheduler.expire_postings_job(app) == 0  # running twice does no harm
 
 
 def test_today_is_the_date_in_berlin_not_on_the_server() -> None:

@@ -134,9 +134,18 @@ def _format_quantity(value: float) -> str:
 
 
 def init_web(app: Flask) -> None:
-    from matchmaker.web import admin, auth, digest_prefs, mail_admin, manager, member, public
+    from matchmaker.web import (
+        admin,
+        auth,
+        digest_prefs,
+        mail_admin,
+        manager,
+        member,
+        public,
+        renewal,
+    )
 
-    for module in (public, auth, member, manager, admin, digest_prefs, mail_admin):
+    for module in (public, auth, member, manager, admin, digest_prefs, mail_admin, renewal):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
     app.jinja_env.filters["nl2br"] = _nl2br
