@@ -141,12 +141,13 @@ def run_command() -> None:
         pass
     for child in children:
         if child.poll() is None:
-            child.send_signal(signal.SIGINT)
+            child.terminate()  # both keep their work in the database: stopping loses nothing
     for child in children:
         try:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
             child.kill()
-    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGINT, 130)]
+    stopped = (0, 130, -signal.SIGINT, -signal.SIGTERM)
+    failed = [c.returncode for c in children if c.returncode not in stopped]
     if failed and not stopping:
         raise click.ClickException("A part of Matchmaker stopped; both were shut down.")
