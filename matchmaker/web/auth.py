@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from matchmaker import catalog
@@ -171,6 +172,9 @@ def _registration_form(values: dict[str, str], networks: list[str], error: Inval
     return form
 
 
+EMAIL_TAKEN = lazy_gettext("An account with this e-mail address exists already.")
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> str | Response | tuple[str, int]:
     user = current_db_user()
@@ -194,6 +198,12 @@ def register() -> str | Response | tuple[str, int]:
         company, user = register_company(session=db(), data=data)
         _notify_managers_of_registration(company)
         db().commit()
+    except IntegrityError:
+        # A registration with the same address committed in between: its unique index says so.
+        db().rollback()
+        error = InvalidInput.single("account.email", "email_taken", EMAIL_TAKEN)
+        form = _registration_form(values, chosen, error)
+        return render_template("auth/register.html", form=form, networks=networks), 422
     except InvalidInput as error:
         db().rollback()
         form = _registration_form(values, chosen, error)

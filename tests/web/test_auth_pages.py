@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from matchmaker.accounts import authenticate
 from matchmaker.config import Settings
-from matchmaker.models import Company, CompanyNetwork, Posting, User
+from matchmaker.models import Company, CompanyNetwork, Posting, Role, User
 from tests.factories import PASSWORD, World
 from tests.helpers import login_as, post_form, sent_mails, text_of
 from tests.web.pages import body, count, field_error, input_value, posting_form, snapshot
@@ -442,3 +442,43 @@ def test_registration_mail_is_in_the_managers_language(
     assert mail["Subject"] == "New registration: Gamma Oberflächentechnik GmbH"
     assert mail.get_content_type() == "multipart/alternative"
     assert mail["Message-ID"]
+
+
+def test_a_concurrent_registration_with_the_same_address_gets_a_clear_message_and_no_mail(
+    client: FlaskClient,
+    session: Session,
+    world: World,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another registration commits the address between the check and this commit: the unique
+    index refuses it; the user reads why, and the managers were not mailed about it."""
+    from matchmaker import companies
+    from matchmaker.models import OutboxMessage
+    from tests.factories import make_user
+
+    check = companies.ensure_email_free
+
+    def check_then_lose_the_race(*args: Any, **kwargs: Any) -> None:
+        check(*args, **kwargs)
+        with Session(session.get_bind()) as other:  # the concurrent registration
+            make_user(
+                other,
+                Role.MEMBER,
+                company=other.get(Company, world.company_a2.id),
+                email="jana@gamma.example",
+            )
+            other.commit()
+
+    monkeypatch.setattr(companies, "ensure_email_free", check_then_lose_the_race)
+    response = post_form(client, "/register", registration(email="jana@gamma.example"))
+    assert response.status_code == 422
+    assert "Mit dieser E-Mail-Adresse gibt es bereits ein Konto." in text_of(response)
+    assert session.scalars(select(OutboxMessage)).all() == []
+    assert sent_mails(settings.instance_path) == []
+    assert (
+        session.scalars(
+            select(Company).where(Company.name == "Gamma Oberflächentechnik GmbH")
+        ).all()
+        == []
+    )
