@@ -17,12 +17,15 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased, object_session
 from sqlmodel import Session
 
 from matchmaker.models import (
     Company,
     CompanyNetwork,
     CompanyStatus,
+    Match,
+    MatchStatus,
     NetworkManager,
     Posting,
     PostingStatus,
@@ -155,15 +158,58 @@ def managed_companies_clause(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
-def may_see_contact(actor: Actor, company: Company) -> bool:
-    """Contact details are not public: own company, its managers and admins see them.
+def visible_matches_clause(actor: Actor) -> ColumnElement[bool]:
+    """Matches ``actor`` may see and review: admins all; managers those touching one of their
+    networks (a cross-network match belongs to the managers of both)."""
+    if actor.is_admin:
+        return true()
+    if not actor.is_manager or not actor.network_ids:
+        return false()
+    need = aliased(Posting)
+    offer = aliased(Posting)
+    return or_(
+        exists(
+            select(need.id).where(
+                need.id == Match.need_id, _company_in_networks(need.company_id, actor.network_ids)
+            )
+        ),
+        exists(
+            select(offer.id).where(
+                offer.id == Match.offer_id,
+                _company_in_networks(offer.company_id, actor.network_ids),
+            )
+        ),
+    )
 
-    Introductions (a manager connecting two companies) extend this rule in a later release.
-    """
+
+def may_see_contact(actor: Actor, company: Company) -> bool:
+    """Contact details are not public: own company, its managers and admins see them, and the
+    members of a company a manager has introduced it to (never before the introduction)."""
     if actor.is_admin:
         return True
     if actor.company_id is not None and actor.company_id == company.id:
         return True
     if actor.is_manager:
         return any(network.id in actor.network_ids for network in company.networks)
+    if actor.company_id is not None and company.id is not None:
+        session = object_session(company)
+        return session is not None and introduced(session, actor.company_id, company.id)
     return False
+
+
+def introduced(session: Any, company_id: int, other_id: int) -> bool:
+    """Whether a manager has introduced the two companies (a match between their postings)."""
+    need = aliased(Posting)
+    offer = aliased(Posting)
+    pairs = or_(
+        and_(need.company_id == company_id, offer.company_id == other_id),
+        and_(need.company_id == other_id, offer.company_id == company_id),
+    )
+    found = session.execute(
+        select(Match.id)
+        .join(need, need.id == Match.need_id)
+        .join(offer, offer.id == Match.offer_id)
+        .where(Match.status == MatchStatus.INTRODUCED.value, pairs)
+        .limit(1)
+    ).first()
+    return found is not None

@@ -7,19 +7,24 @@ import threading
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, has_request_context, request
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter, Map
 
 from matchmaker import i18n, outbox
+from matchmaker.api.errors import http_message, json_error
+from matchmaker.api.setup import init_api
 from matchmaker.config import Settings, load_settings
+from matchmaker.context import csrf, load_user_from_session, login_manager
 from matchmaker.db import make_engine
+from matchmaker.errors import DomainError
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.resources import templates_dir
+from matchmaker.web import init_web
+from matchmaker.web.errors import error_page
 
-csrf = CSRFProtect()
 log = logging.getLogger(__name__)
-login_manager = LoginManager()
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -64,13 +69,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     csrf.init_app(app)
     _init_login(app)
 
-    from matchmaker.web import init_web
-
     init_web(app)
-
-    from matchmaker.api import init_api
-
     init_api(app)
+    _register_error_handlers(app)
 
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)
@@ -134,14 +135,57 @@ outbox.mail_committed.connect(_deliver_after_commit)
 
 
 def _init_login(app: Flask) -> None:
-    from matchmaker.web.common import load_user_from_session
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = i18n.lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user_from_session)
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    """One place answers errors: JSON for the API, the error page for everything else."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> Any:
+        if _is_api():
+            return json_error(error.status, error.code, str(error.message), error.details())
+        return error_page(error.status, str(error.message))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        return error_page(
+            400,
+            str(_l("The form has expired or was sent twice. Please load the page again.")),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if _is_api():
+            response, status = json_error(
+                status,
+                (error.name or "error").lower().replace(" ", "_"),
+                http_message(status, str(error.description)),
+            )
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value  # e.g. Allow on 405
+            return response, status
+        return error_page(status)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _is_api():
+            return json_error(500, "internal_error", InternalServerError.description)
+        return error_page(500)
 
 
 def _security_headers(response: Response) -> Response:

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     mail_drain_after_commit: bool = True
     match_threshold: float = Field(default=0.15, ge=0.0, le=1.0)
     match_candidates: int = Field(default=20, ge=1, le=200)
+    followup_days: int = Field(default=14, ge=1, le=365)
     thesaurus_path: Path = Field(default_factory=lambda: project_root() / "data" / "thesaurus")
     log_level: str = "INFO"
     imprint_url: str = ""

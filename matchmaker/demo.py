@@ -26,7 +26,7 @@ from matchmaker.access import Actor
 from matchmaker.errors import Conflict, FieldError, InvalidInput, PermissionDenied
 from matchmaker.models import Company, CompanyStatus, Network, Role, User
 from matchmaker.resources import data_dir
-from matchmaker.schemas import CompanyInput, NetworkInput, PostingInput, UserInput
+from matchmaker.schemas import CompanyCreate, NetworkInput, PostingCreate, UserInput
 from matchmaker.security import hash_password
 from matchmaker.validation import parse
 
@@ -267,12 +267,12 @@ def _create_account(
     return user
 
 
-def _posting_input(entry: DemoPosting, today: date) -> PostingInput:
+def _posting_input(entry: DemoPosting, today: date) -> PostingCreate:
     def day(offset: int | None) -> date | None:
         return None if offset is None else today + timedelta(days=offset)
 
     return parse(
-        PostingInput,
+        PostingCreate,
         {
             "kind": entry.kind,
             "title": entry.title,
@@ -343,7 +343,7 @@ def load_demo(
             company = companies.create_company(
                 session=session,
                 actor=system,
-                data=parse(CompanyInput, entry.model_dump(exclude={"key", "status", "members"})),
+                data=parse(CompanyCreate, entry.model_dump(exclude={"key", "status", "members"})),
                 status=CompanyStatus(entry.status),
             )
             for person in entry.members:

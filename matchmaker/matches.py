@@ -21,15 +21,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, event, exists, or_, select
 from sqlalchemy.engine import Engine as DbEngine
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from matchmaker import clock, companies, postings
-from matchmaker.access import Actor
+from matchmaker.access import Actor, visible_matches_clause, visible_postings_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
@@ -47,11 +46,13 @@ from matchmaker.models import (
     CompanyNetwork,
     CompanyStatus,
     Match,
+    MatchSource,
     MatchStatus,
     Posting,
     PostingKind,
     PostingStatus,
 )
+from matchmaker.review import states
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def posting_doc(posting: Posting) -> PostingDoc:
         available_from=posting.available_from,
         available_until=posting.available_until,
         language=posting.language,
+        owner=posting.company_id,
     )
 
 
@@ -280,54 +282,87 @@ def _pair(posting: Posting, other_id: int) -> tuple[int, int]:
     return other_id, posting.id
 
 
-def _open_matches_of(session: Session, posting_id: int) -> list[Match]:
+def _suggested_matches_of(session: Session, posting_id: int) -> list[Match]:
+    """The undecided matches of a posting: the only ones matching may retire or re-score."""
     return list(
         session.execute(
             select(Match).where(
                 or_(Match.need_id == posting_id, Match.offer_id == posting_id),
-                Match.status.in_(OPEN_MATCH_STATUSES),
+                Match.status == MatchStatus.SUGGESTED.value,
             )
         ).scalars()
     )
 
 
+def _has_open_matches(session: Session, posting_id: int) -> bool:
+    return (
+        session.execute(
+            select(Match.id).where(
+                or_(Match.need_id == posting_id, Match.offer_id == posting_id),
+                Match.status.in_(OPEN_MATCH_STATUSES),
+            )
+        ).first()
+        is not None
+    )
+
+
+def _retire(session: Session, row: Match) -> None:
+    states.system_step(session, row, "retire", retired_at=utcnow())
+
+
 def retire_matches(session: Session, posting_id: int) -> int:
-    """Retire the open matches of a posting that no longer takes part in matching."""
-    now = utcnow()
-    rows = _open_matches_of(session, posting_id)
+    """Retire the suggested matches of a posting that no longer takes part in matching.
+
+    Decided matches (approved, rejected, snoozed, introduced) keep their state: a manager's
+    decision survives pausing and resuming a posting.
+    """
+    rows = _suggested_matches_of(session, posting_id)
     for row in rows:
-        row.status = MatchStatus.RETIRED.value
-        row.retired_at = now
-        row.updated_at = now
-        session.add(row)
+        _retire(session, row)
     return len(rows)
 
 
 def _store(session: Session, need_id: int, offer_id: int, candidate: Candidate) -> Match:
+    """Store or re-score a candidate pair without overriding a decision.
+
+    A retired pair comes back as suggested; a rejected pair only when one of its postings has
+    changed materially since the rejection; decided pairs keep the score the manager saw.
+    """
     row = session.execute(
         select(Match).where(Match.need_id == need_id, Match.offer_id == offer_id)
     ).scalar_one_or_none()
-    now = utcnow()
     if row is None:
-        row = Match(
-            need_id=need_id,
-            offer_id=offer_id,
-            score=_clamp(candidate.score),
-            components=dict(candidate.components),
-            explanation=candidate.explanation.to_dict(),
-            engine_version=ENGINE_VERSION,
-        )
-    else:
-        row.score = _clamp(candidate.score)
-        row.components = dict(candidate.components)
-        row.explanation = candidate.explanation.to_dict()
-        row.engine_version = ENGINE_VERSION
-        row.updated_at = now
-        if row.status == MatchStatus.RETIRED.value:
-            row.status = MatchStatus.SUGGESTED.value
-            row.retired_at = None
-    session.add(row)
+        row = Match(need_id=need_id, offer_id=offer_id, score=0.0, engine_version=ENGINE_VERSION)
+        _score(row, candidate)
+        session.add(row)
+        return row
+    if row.status == MatchStatus.REJECTED.value:
+        need, offer = session.get(Posting, need_id), session.get(Posting, offer_id)
+        if (
+            need is None
+            or offer is None
+            or states.fingerprint(need, offer) == (row.decided_fingerprint)
+        ):
+            return row
+        _score(row, candidate)
+        states.system_step(session, row, "reopen", reject_reason=None, decided_fingerprint=None)
+        return row
+    if row.status == MatchStatus.RETIRED.value:
+        _score(row, candidate)
+        states.system_step(session, row, "reopen", retired_at=None)
+        return row
+    if row.status in (MatchStatus.SUGGESTED.value, MatchStatus.SNOOZED.value):
+        _score(row, candidate)
+        row.updated_at = utcnow()
+        session.add(row)
     return row
+
+
+def _score(row: Match, candidate: Candidate) -> None:
+    row.score = _clamp(candidate.score)
+    row.components = dict(candidate.components)
+    row.explanation = candidate.explanation.to_dict()
+    row.engine_version = ENGINE_VERSION
 
 
 def _clamp(score: float) -> float:
@@ -361,25 +396,21 @@ def refresh_posting(
     for candidate in candidates:
         need_id, offer_id = _pair(posting, int(candidate.id))
         kept[(need_id, offer_id)] = _store(session, need_id, offer_id, candidate)
-    # Open pairs that dropped out of the top list: keep them while they still score enough.
-    for row in _open_matches_of(session, posting.id):
-        if (row.need_id, row.offer_id) in kept or row.status != MatchStatus.SUGGESTED.value:
+    # Suggested pairs that dropped out of the top list: keep them while they still score enough.
+    for row in _suggested_matches_of(session, posting.id):
+        if (row.need_id, row.offer_id) in kept:
             continue
         other = session.get(Posting, row.offer_id if posting.id == row.need_id else row.need_id)
         if other is None or not is_live(other, today):
-            row.status = MatchStatus.RETIRED.value
-            row.retired_at = utcnow()
-            session.add(row)
+            _retire(session, row)
             continue
         need, offer = (posting, other) if posting.id == row.need_id else (other, posting)
         with index.lock:
             candidate = engine.score_pair(posting_doc(need), posting_doc(offer))
         if candidate.score >= index.settings.threshold:
             _store(session, row.need_id, row.offer_id, candidate)
-        else:
-            row.status = MatchStatus.RETIRED.value
-            row.retired_at = utcnow()
-            session.add(row)
+        elif row.source == MatchSource.ENGINE.value:  # a company's own suggestion stays
+            _retire(session, row)
     session.flush()
     return list(kept.values())
 
@@ -469,7 +500,7 @@ def _on_company_changed(session: Session, company: Company) -> None:
         select(Posting).where(Posting.company_id == company.id)
     ).scalars():
         assert posting.id is not None
-        if posting.status == PostingStatus.ACTIVE.value or _open_matches_of(session, posting.id):
+        if posting.status == PostingStatus.ACTIVE.value or _has_open_matches(session, posting.id):
             refresh_posting(session, posting, index)
 
 
@@ -523,41 +554,17 @@ def rematch_all(
     for (need_id, offer_id), candidate in wanted.items():
         _store(session, need_id, offer_id, candidate)
     retired = 0
-    now = utcnow()
     for row in session.execute(
-        select(Match).where(Match.status == MatchStatus.SUGGESTED.value)
+        select(Match).where(
+            Match.status == MatchStatus.SUGGESTED.value,
+            Match.source == MatchSource.ENGINE.value,
+        )
     ).scalars():
         if (row.need_id, row.offer_id) not in wanted:
-            row.status = MatchStatus.RETIRED.value
-            row.retired_at = now
-            session.add(row)
+            _retire(session, row)
             retired += 1
     session.flush()
     return RematchReport(postings=len(live), stored=len(wanted), retired=retired)
-
-
-def visible_matches_clause(actor: Actor) -> ColumnElement[bool]:
-    """Matches ``actor`` may see: admins all; managers those touching one of their networks."""
-    if actor.is_admin:
-        return true()
-    if not actor.is_manager or not actor.network_ids:
-        return false()
-    need = aliased(Posting)
-    offer = aliased(Posting)
-    networks = sorted(actor.network_ids)
-
-    def in_networks(posting: Any) -> ColumnElement[bool]:
-        return exists(
-            select(CompanyNetwork.company_id).where(
-                CompanyNetwork.company_id == posting.company_id,
-                CompanyNetwork.network_id.in_(networks),
-            )
-        )
-
-    return or_(
-        exists(select(need.id).where(need.id == Match.need_id, in_networks(need))),
-        exists(select(offer.id).where(offer.id == Match.offer_id, in_networks(offer))),
-    )
 
 
 def matches_for_posting(
@@ -567,7 +574,11 @@ def matches_for_posting(
     posting_id: int,
     include_retired: bool = False,
 ) -> list[tuple[Match, Posting]]:
-    """A posting's stored candidates, best first, with the opposite posting of each."""
+    """A posting's stored candidates, best first, with the opposite posting of each.
+
+    The partner is joined under the actor's posting visibility: a manager never learns about
+    another network's paused or withdrawn posting through a match.
+    """
     posting = postings.get_posting(session=session, actor=actor, posting_id=posting_id)
     if not (actor.is_admin or actor.is_manager):
         raise PermissionDenied(_l("Only network managers see suggested matches."))
@@ -576,7 +587,11 @@ def matches_for_posting(
     stmt = (
         select(Match, Posting)
         .join(Posting, Posting.id == other_side)
-        .where(own_side == posting_id, visible_matches_clause(actor))
+        .where(
+            own_side == posting_id,
+            visible_matches_clause(actor),
+            visible_postings_clause(actor, clock.today()),
+        )
         .options(selectinload(Posting.company), selectinload(Posting.category))
         .order_by(Match.score.desc(), Match.id)
     )

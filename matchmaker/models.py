@@ -6,8 +6,9 @@ a small migration on every backend. Timestamps are timezone-aware UTC.
 
 import enum
 from datetime import date, datetime
-from typing import Any, ClassVar, Optional
+from typing import Annotated, Any, ClassVar, Optional
 
+from pydantic import AfterValidator, BeforeValidator, EmailStr, StringConstraints
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -15,12 +16,27 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    String,
     Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, Relationship, SQLModel
 
 from matchmaker.db import UTCDateTime, utcnow
+from matchmaker.validation import (
+    Line,
+    MultiLine,
+    PostalCode,
+    check_phone,
+    check_website,
+    empty_to_none,
+)
+
+# Length limits of what people write; tables, input schemas, the API and the forms' maxlength
+# attributes read them from the model families below.
+TITLE_MAX = 120
+DESCRIPTION_MAX = 5000
+PROFILE_MAX = 2000
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -89,13 +105,43 @@ class Unit(StrEnum):
 
 
 class MatchStatus(StrEnum):
+    """Where a match stands in review; the transitions live in ``matchmaker.review``."""
+
     SUGGESTED = "suggested"
     APPROVED = "approved"
     REJECTED = "rejected"
+    SNOOZED = "snoozed"
+    INTRODUCED = "introduced"
     RETIRED = "retired"
 
 
-OPEN_MATCH_STATUSES = (MatchStatus.SUGGESTED.value, MatchStatus.APPROVED.value)
+# Matches listed for a posting unless retired ones are asked for: all but retired and rejected.
+OPEN_MATCH_STATUSES = (
+    MatchStatus.SUGGESTED.value,
+    MatchStatus.APPROVED.value,
+    MatchStatus.SNOOZED.value,
+    MatchStatus.INTRODUCED.value,
+)
+
+
+class MatchSource(StrEnum):
+    ENGINE = "engine"
+    COMPANY = "company"
+
+
+class RejectReason(StrEnum):
+    WRONG_CATEGORY = "wrong_category"
+    WRONG_MATERIAL = "wrong_material"
+    TOO_FAR = "too_far"
+    QUANTITY = "quantity"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class MatchOutcome(StrEnum):
+    DEAL = "deal"
+    IN_TALKS = "in_talks"
+    NO_DEAL = "no_deal"
 
 
 class TokenPurpose(StrEnum):
@@ -158,21 +204,35 @@ class Network(SQLModel, table=True):
     companies: list["Company"] = Relationship(back_populates="networks", link_model=CompanyNetwork)
 
 
-class Company(SQLModel, table=True):
+class CompanyBase(SQLModel):
+    """A company's profile as its members write it: the fields, their limits and their checks.
+
+    The table :class:`Company` stores it, :class:`matchmaker.schemas.CompanyCreate` validates it.
+    """
+
+    name: Annotated[Line, StringConstraints(min_length=2, max_length=160)] = Field(index=True)
+    address: Annotated[Line, StringConstraints(max_length=200)] = ""
+    postal_code: PostalCode = Field(sa_type=String(5))
+    city: Annotated[Line, StringConstraints(min_length=2, max_length=100)]
+    website: Annotated[
+        str, BeforeValidator(lambda v: "" if v is None else v), AfterValidator(check_website)
+    ] = Field(default="", max_length=300)
+    profile: Annotated[MultiLine, StringConstraints(max_length=PROFILE_MAX)] = Field(
+        default="", sa_type=Text
+    )
+    contact_email: Annotated[EmailStr, StringConstraints(max_length=254)] = Field(
+        sa_type=String(254)
+    )
+    contact_name: Annotated[Line, StringConstraints(max_length=120)] = ""
+    contact_phone: Annotated[Line, AfterValidator(check_phone)] = Field(default="", max_length=40)
+
+
+class Company(CompanyBase, table=True):
     __tablename__: ClassVar[str] = "company"
     __table_args__ = (_check_in("status", CompanyStatus, "status"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=160, index=True)
-    address: str = Field(default="", max_length=200)
-    postal_code: str = Field(max_length=5)
-    city: str = Field(max_length=100)
-    website: str = Field(default="", max_length=300)
-    profile: str = Field(default="", sa_type=Text)
     status: str = Field(default=CompanyStatus.PENDING.value, max_length=12, index=True)
-    contact_email: str = Field(max_length=254)
-    contact_name: str = Field(default="", max_length=120)
-    contact_phone: str = Field(default="", max_length=40)
     review_note: str = Field(default="", sa_type=Text)
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _timestamp()
@@ -238,7 +298,29 @@ class Category(SQLModel, table=True):
         return self.name_en if language == "en" else self.name_de
 
 
-class Posting(SQLModel, table=True):
+class PostingBase(SQLModel):
+    """What a company writes about a need or an offer, with its limits and checks.
+
+    The table :class:`Posting` stores it, :class:`matchmaker.schemas.PostingCreate` validates it
+    (adding the fields whose stored form differs: kind, category, unit, postal code, validity,
+    language) and :class:`matchmaker.api.schemas.PostingPublic` shows it.
+    """
+
+    title: Annotated[Line, StringConstraints(min_length=5, max_length=TITLE_MAX)]
+    description: Annotated[MultiLine, StringConstraints(max_length=DESCRIPTION_MAX)] = Field(
+        default="", sa_type=Text
+    )
+    quantity: Annotated[
+        Annotated[float, Field(gt=0, le=1_000_000_000)] | None, BeforeValidator(empty_to_none)
+    ] = None
+    radius_km: Annotated[
+        Annotated[int, Field(ge=1, le=1000)] | None, BeforeValidator(empty_to_none)
+    ] = None
+    available_from: Annotated[date | None, BeforeValidator(empty_to_none)] = None
+    available_until: Annotated[date | None, BeforeValidator(empty_to_none)] = None
+
+
+class Posting(PostingBase, table=True):
     """A need or an offer of one company."""
 
     __tablename__: ClassVar[str] = "posting"
@@ -261,15 +343,9 @@ class Posting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
     kind: str = Field(max_length=5)
-    title: str = Field(max_length=120)
-    description: str = Field(default="", sa_type=Text)
     category_id: int = Field(foreign_key="category.id", index=True, ondelete="RESTRICT")
-    quantity: float | None = None
     unit: str | None = Field(default=None, max_length=20)
     postal_code: str = Field(max_length=5, index=True)
-    radius_km: int | None = None
-    available_from: date | None = None
-    available_until: date | None = None
     valid_until: date = Field(index=True)
     status: str = Field(default=PostingStatus.DRAFT.value, max_length=10)
     language: str = Field(default=Language.DE.value, max_length=2)
@@ -340,6 +416,20 @@ class Match(SQLModel, table=True):
     __tablename__: ClassVar[str] = "match"
     __table_args__ = (
         _check_in("status", MatchStatus, "status"),
+        _check_in("source", MatchSource, "source"),
+        CheckConstraint(
+            "reject_reason IS NULL OR reject_reason IN ("
+            + ", ".join(f"'{v}'" for v in RejectReason.values())
+            + ")",
+            name="reject_reason",
+        ),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ("
+            + ", ".join(f"'{v}'" for v in MatchOutcome.values())
+            + ")",
+            name="outcome",
+        ),
+        CheckConstraint("need_id <> offer_id", name="pair"),
         CheckConstraint("score >= 0 AND score <= 1", name="score"),
         UniqueConstraint("need_id", "offer_id", name="uq_match_need_offer"),
         Index("ix_match_status_score", "status", "score"),
@@ -360,6 +450,40 @@ class Match(SQLModel, table=True):
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Review (see matchmaker.review): every change of these goes through its state machine.
+    source: str = Field(default=MatchSource.ENGINE.value, max_length=10)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by_id: int | None = _fk("user_account.id", ondelete="SET NULL", nullable=True)
+    reject_reason: str | None = Field(default=None, max_length=20)
+    reject_note: str = Field(default="", sa_type=Text)
+    # what both postings said when the pair was rejected; a rematch re-suggests it only if changed
+    decided_fingerprint: str | None = Field(default=None, max_length=64)
+    snoozed_until: date | None = None
+    introduced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    introduced_by_id: int | None = _fk("user_account.id", ondelete="SET NULL", nullable=True)
+    outcome: str | None = Field(default=None, max_length=10)
+    outcome_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    need: Posting = Relationship(sa_relationship_kwargs={"foreign_keys": "Match.need_id"})
+    offer: Posting = Relationship(sa_relationship_kwargs={"foreign_keys": "Match.offer_id"})
+
+
+# --- Review: the audit trail of match decisions -------------------------------------------------
+
+
+class MatchEvent(SQLModel, table=True):
+    """One transition of a match: who moved it from which status to which, and when."""
+
+    __tablename__: ClassVar[str] = "match_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="match.id", index=True, ondelete="CASCADE")
+    created_at: datetime = _timestamp(index=True)
+    actor_id: int | None = _fk("user_account.id", ondelete="SET NULL", nullable=True)
+    action: str = Field(max_length=20)
+    from_status: str = Field(max_length=10)
+    to_status: str = Field(max_length=10)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 # --- outbox and digests ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from matchmaker import clock, digests, outbox, postings, reminders
 from matchmaker.clock import BERLIN
 from matchmaker.db import session_scope
+from matchmaker.review.followups import followups_job
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,11 @@ JOBS: list[Job] = [
         drain_outbox_job,
         lambda app: IntervalTrigger(minutes=1, timezone=BERLIN),
         misfire_grace_time=30,
+    ),
+    Job(
+        "introduction-followups",
+        followups_job,
+        lambda app: CronTrigger(hour=9, minute=0, timezone=BERLIN),
     ),
 ]
 

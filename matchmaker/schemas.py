@@ -23,79 +23,56 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from matchmaker.models import Language, PostingKind, Role, Unit
+from matchmaker.models import (
+    DESCRIPTION_MAX as DESCRIPTION_MAX,
+)
+from matchmaker.models import (
+    PROFILE_MAX,
+    CompanyBase,
+    Language,
+    PostingBase,
+    PostingKind,
+    Role,
+    Unit,
+)
+from matchmaker.models import (
+    TITLE_MAX as TITLE_MAX,
+)
 from matchmaker.validation import (
+    Line,
+    MultiLine,
+    OptionalPostalCode,
     check_category_slug,
     check_network_slug,
-    check_phone,
-    check_postal_code,
-    check_single_line,
-    check_text,
-    check_website,
+    empty_to_none,
+    strip,
 )
 
-TITLE_MAX = 120
-DESCRIPTION_MAX = 5000
-PROFILE_MAX = 2000
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
 
-
-def _empty_to_none(value: object) -> object:
-    """HTML forms send "" for a field left blank; optional fields read that as absent."""
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _unify_line_breaks(value: object) -> object:
-    """Browsers send a textarea's line breaks as CRLF, API clients mostly as LF: store LF.
-
-    A form's ``maxlength`` counts a line break as one character; so does the length check then.
-    """
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n")
-    return value
-
-
-Line = Annotated[str, BeforeValidator(_strip), AfterValidator(check_single_line)]
-Text = Annotated[str, BeforeValidator(_unify_line_breaks), AfterValidator(check_text)]
-PostalCode = Annotated[str, BeforeValidator(_strip), AfterValidator(check_postal_code)]
-OptionalPostalCode = Annotated[
-    PostalCode | None, BeforeValidator(_empty_to_none), Field(default=None)
-]
+# The multi-line text type under the name the API's schemas import.
+Text = MultiLine
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=100_000)
 
 
-class PostingInput(Strict):
-    """A need or an offer as a company member writes it."""
+class PostingCreate(PostingBase):
+    """A need or an offer as a company member writes it (web form, API, CSV import)."""
+
+    model_config = Strict.model_config
 
     kind: PostingKind
-    title: Annotated[Line, StringConstraints(min_length=5, max_length=TITLE_MAX)]
-    description: Annotated[Text, StringConstraints(max_length=DESCRIPTION_MAX)] = ""
     category: Annotated[Line, StringConstraints(min_length=1, max_length=40)]
-    quantity: Annotated[
-        Annotated[float, Field(gt=0, le=1_000_000_000)] | None, BeforeValidator(_empty_to_none)
-    ] = None
     # validated also when left out, so that a quantity without a unit is refused
-    unit: Annotated[Unit | None, BeforeValidator(_empty_to_none)] = Field(
+    unit: Annotated[Unit | None, BeforeValidator(empty_to_none)] = Field(
         default=None, validate_default=True
     )
     postal_code: OptionalPostalCode = None
-    radius_km: Annotated[
-        Annotated[int, Field(ge=1, le=1000)] | None, BeforeValidator(_empty_to_none)
-    ] = None
-    available_from: Annotated[date | None, BeforeValidator(_empty_to_none)] = None
-    available_until: Annotated[date | None, BeforeValidator(_empty_to_none)] = None
-    valid_until: Annotated[date | None, BeforeValidator(_empty_to_none)] = None
-    language: Annotated[Language | None, BeforeValidator(_empty_to_none)] = None
+    valid_until: Annotated[date | None, BeforeValidator(empty_to_none)] = None
+    language: Annotated[Language | None, BeforeValidator(empty_to_none)] = None
 
     @field_validator("description", mode="before")
     @classmethod
@@ -120,24 +97,22 @@ class PostingInput(Strict):
         return until
 
 
-class CompanyInput(Strict):
-    name: Annotated[Line, StringConstraints(min_length=2, max_length=160)]
-    address: Annotated[Line, StringConstraints(max_length=200)] = ""
-    postal_code: PostalCode
-    city: Annotated[Line, StringConstraints(min_length=2, max_length=100)]
-    website: Annotated[
-        str, BeforeValidator(lambda v: "" if v is None else v), AfterValidator(check_website)
-    ] = Field(default="", max_length=300)
-    profile: Annotated[Text, StringConstraints(max_length=PROFILE_MAX)] = ""
-    contact_email: Annotated[EmailStr, StringConstraints(max_length=254)]
-    contact_name: Annotated[Line, StringConstraints(max_length=120)] = ""
-    contact_phone: Annotated[Line, AfterValidator(check_phone)] = Field(default="", max_length=40)
+class CompanyCreate(CompanyBase):
+    """A company's profile with the networks it belongs to (registration, profile form)."""
+
+    model_config = Strict.model_config
+
     networks: Annotated[list[Annotated[str, StringConstraints(max_length=60)]], Field(min_length=1)]
 
     @field_validator("profile", "contact_name", "contact_phone", "address", mode="before")
     @classmethod
     def _none_is_empty(cls, value: object) -> object:
         return "" if value is None else value
+
+
+# Earlier names, still imported by tests and tools.
+PostingInput = PostingCreate
+CompanyInput = CompanyCreate
 
 
 class AccountInput(Strict):
@@ -168,7 +143,7 @@ class PasswordInput(Strict):
 class RegistrationInput(Strict):
     """A company registers itself together with its first member account."""
 
-    company: CompanyInput
+    company: CompanyCreate
     account: AccountInput
     password: PasswordInput
 
@@ -187,7 +162,7 @@ class UserInput(Strict):
 class NetworkInput(Strict):
     slug: Annotated[
         str,
-        BeforeValidator(_strip),
+        BeforeValidator(strip),
         StringConstraints(min_length=2, max_length=60),
         AfterValidator(check_network_slug),
     ]
@@ -200,7 +175,7 @@ class NetworkInput(Strict):
 class CategoryInput(Strict):
     slug: Annotated[
         str,
-        BeforeValidator(_strip),
+        BeforeValidator(strip),
         StringConstraints(min_length=2, max_length=40),
         AfterValidator(check_category_slug),
     ]
@@ -215,7 +190,7 @@ class CategoryInput(Strict):
 class RenewalInput(Strict):
     """A new end of validity for a posting; empty means the standard period from today."""
 
-    valid_until: Annotated[date | None, BeforeValidator(_empty_to_none)] = None
+    valid_until: Annotated[date | None, BeforeValidator(empty_to_none)] = None
 
 
 class ReviewInput(Strict):

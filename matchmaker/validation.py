@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+import annotated_types
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 from pydantic_core import PydanticCustomError
 
 from matchmaker.errors import FieldError, InvalidInput
@@ -72,6 +80,51 @@ def check_website(value: str) -> str:
     if not re.match(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", value, re.IGNORECASE):
         raise PydanticCustomError("website", "not an http(s) address")
     return value
+
+
+def empty_to_none(value: object) -> object:
+    """HTML forms send "" for a field left blank; optional fields read that as absent."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def unify_line_breaks(value: object) -> object:
+    """Browsers send a textarea's line breaks as CRLF, API clients mostly as LF: store LF.
+
+    A form's ``maxlength`` counts a line break as one character; so does the length check then.
+    """
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+# Field types the models and input schemas share (see matchmaker.models and matchmaker.schemas).
+Line = Annotated[str, BeforeValidator(strip), AfterValidator(check_single_line)]
+MultiLine = Annotated[str, BeforeValidator(unify_line_breaks), AfterValidator(check_text)]
+PostalCode = Annotated[str, BeforeValidator(strip), AfterValidator(check_postal_code)]
+OptionalPostalCode = Annotated[
+    PostalCode | None, BeforeValidator(empty_to_none), Field(default=None)
+]
+
+
+def field_lengths(model: type[BaseModel], bound: str = "max_length") -> dict[str, int]:
+    """Each field's ``max_length`` (or ``min_length``) as ``model`` declares it.
+
+    Forms read their ``maxlength`` attributes from here, so a limit is written once, in the model.
+    """
+    lengths: dict[str, int] = {}
+    kinds = (annotated_types.MaxLen, annotated_types.MinLen, StringConstraints)
+    for name, info in model.model_fields.items():
+        for meta in info.metadata:
+            value = getattr(meta, bound, None) if isinstance(meta, kinds) else None
+            if value is not None:
+                lengths[name] = value
+    return lengths
 
 
 def _message(error: Mapping[str, Any]) -> Any:

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request_finished
+from flask import Flask, appcontext_tearing_down
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -60,7 +60,9 @@ def drain_after_requests(app: Flask) -> Flask:
             engine=sender.extensions["matchmaker.engine"], settings=sender.config["MATCHMAKER"]
         )
 
-    request_finished.connect(_drain, app, weak=False)
+    # After the request's session is closed: a request that failed still holds its write
+    # transaction until teardown, and a drain inside it would wait on that lock (SQLite).
+    appcontext_tearing_down.connect(_drain, app, weak=False)
     return app
 
 

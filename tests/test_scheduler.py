@@ -16,7 +16,7 @@ from tests.factories import World
 def test_jobs_are_registered_once_each(app: Flask) -> None:
     configured = scheduler.configure(BackgroundScheduler(timezone=clock.BERLIN), app)
     ids = [job.id for job in configured.get_jobs()]
-    assert ids == ["expire-postings", "weekly-digests", "outbox-drain"]
+    assert ids == ["expire-postings", "weekly-digests", "outbox-drain", "introduction-followups"]
     scheduler.configure(configured, app)  # configuring twice does not duplicate jobs
     assert [job.id for job in configured.get_jobs()] == ids
 
@@ -42,3 +42,9 @@ def test_today_is_the_date_in_berlin_not_on_the_server() -> None:
     assert clock.today(datetime(2026, 12, 4, 23, 30, tzinfo=UTC)) == date(2026, 12, 5)
     assert clock.today(datetime(2026, 12, 4, 22, 30, tzinfo=UTC)) == date(2026, 12, 4)
     assert clock.today(datetime(2026, 7, 4, 22, 30, tzinfo=UTC)) == date(2026, 7, 5)  # summer
+
+
+def test_the_follow_up_job_runs_in_the_app(app: Flask, session: Session, world: World) -> None:
+    job = next(job for job in scheduler.JOBS if job.id == "introduction-followups")
+    with app.app_context():
+        assert job.run(app) == 0  # no introductions yet: nothing is due

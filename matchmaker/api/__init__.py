@@ -2,22 +2,12 @@
 
 One module per resource (``postings``, ``companies``, ``catalog``); each adds its routes to
 :data:`bp` and decorates them with ``@spec.validate`` (see :mod:`matchmaker.api.spec`), which puts
-them in the OpenAPI document. A new resource is a new module imported in :func:`init_api`.
+them in the OpenAPI document. A new resource is a new module imported in
+:func:`matchmaker.api.setup.init_api`.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def init_api(app: Flask) -> None:
-    # Importing the modules adds their hooks and routes to ``bp`` (once per process).
-    from matchmaker.api import auth, catalog, companies, matches, postings  # noqa: F401
-    from matchmaker.api.docs import docs_bp
-    from matchmaker.app import csrf
-
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
-    app.register_blueprint(docs_bp)

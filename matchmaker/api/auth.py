@@ -17,8 +17,8 @@ from matchmaker import accounts
 from matchmaker.access import Actor
 from matchmaker.api import bp
 from matchmaker.api.errors import MalformedBody, MissingToken, UnsupportedMediaType, json_error
+from matchmaker.context import db
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.web.common import db
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 BODY_METHODS = ("POST", "PUT", "PATCH")

@@ -7,8 +7,8 @@ from typing import Any
 from flask import g, request, url_for
 
 from matchmaker.access import Actor
+from matchmaker.context import db
 from matchmaker.pagination import Page
-from matchmaker.web.common import db
 
 # A path segment naming an object by id: ids beyond 32 bits cannot exist and never reach SQL.
 ID = "int(min=1, max=2147483647)"

@@ -8,12 +8,12 @@ from matchmaker import companies
 from matchmaker.access import Actor, may_see_contact
 from matchmaker.api import bp
 from matchmaker.api.common import ID, api_actor, db, url
-from matchmaker.api.schemas import CompanyLinks, CompanyOut, ContactOut, ErrorOut, NetworkRef
+from matchmaker.api.schemas import CompanyLinks, CompanyPublic, ContactOut, ErrorOut, NetworkRef
 from matchmaker.api.spec import COMPANIES, SECURITY, responses, spec
 from matchmaker.models import Company
 
 
-def company_out(company: Company, actor: Actor) -> CompanyOut:
+def company_out(company: Company, actor: Actor) -> CompanyPublic:
     """A company as ``actor`` may see it: contact details only where the access rules allow."""
     assert company.id is not None
     contact = None
@@ -24,29 +24,25 @@ def company_out(company: Company, actor: Actor) -> CompanyOut:
             phone=company.contact_phone,
             address=company.address,
         )
-    return CompanyOut(
-        id=company.id,
-        name=company.name,
-        postal_code=company.postal_code,
-        city=company.city,
-        website=company.website,
-        profile=company.profile,
-        status=company.status,
-        networks=[
-            NetworkRef(id=network.id, slug=network.slug, name=network.name)
-            for network in sorted(company.networks, key=lambda n: n.name)
-        ],
-        contact=contact,
-        links=CompanyLinks(
-            self_=url("api.get_company", company_id=company.id),
-            postings=url("api.list_postings", company=company.id),
-        ),
+    return CompanyPublic.model_validate(
+        company,
+        update={
+            "networks": [
+                NetworkRef(id=network.id, slug=network.slug, name=network.name)
+                for network in sorted(company.networks, key=lambda n: n.name)
+            ],
+            "contact": contact,
+            "links": CompanyLinks(
+                self_=url("api.get_company", company_id=company.id),
+                postings=url("api.list_postings", company=company.id),
+            ),
+        },
     )
 
 
 @bp.get(f"/companies/<{ID}:company_id>")
 @spec.validate(
-    resp=responses(HTTP_200=CompanyOut, HTTP_404=ErrorOut),
+    resp=responses(HTTP_200=CompanyPublic, HTTP_404=ErrorOut),
     tags=[COMPANIES],
     security=SECURITY,
     operation_id="getCompany",

@@ -16,51 +16,37 @@ from matchmaker.api.schemas import (
     ErrorOut,
     PostingCreate,
     PostingLinks,
-    PostingOut,
     PostingPage,
-    PostingPatch,
+    PostingPublic,
     PostingQuery,
+    PostingUpdate,
     RenewInput,
     StatusChange,
 )
 from matchmaker.api.spec import POSTINGS, SECURITY, responses, spec
+from matchmaker.context import settings
 from matchmaker.errors import InvalidInput, StaleVersion
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Company, Network, Posting
-from matchmaker.web.common import settings
 
 PATH_IDS = {"posting_id": "The posting's id."}
 
 
-def posting_out(posting: Posting) -> PostingOut:
+def posting_out(posting: Posting) -> PostingPublic:
     """A posting as the API shows it (access was checked by the service that loaded it)."""
     assert posting.id is not None
     company = posting.company
-    return PostingOut(
-        id=posting.id,
-        kind=posting.kind,
-        title=posting.title,
-        description=posting.description,
-        category=posting.category.slug,
-        quantity=posting.quantity,
-        unit=posting.unit,
-        postal_code=posting.postal_code,
-        radius_km=posting.radius_km,
-        available_from=posting.available_from,
-        available_until=posting.available_until,
-        valid_until=posting.valid_until,
-        status=posting.status,
-        language=posting.language,
-        company=CompanyRef(id=company.id, name=company.name, city=company.city),
-        created_at=posting.created_at,
-        updated_at=posting.updated_at,
-        published_at=posting.published_at,
-        version=posting.version,
-        links=PostingLinks(
-            self_=url("api.get_posting", posting_id=posting.id),
-            html=url("public.posting_detail", posting_id=posting.id),
-            company=url("api.get_company", company_id=company.id),
-        ),
+    return PostingPublic.model_validate(
+        posting,
+        update={
+            "category": posting.category.slug,
+            "company": CompanyRef(id=company.id, name=company.name, city=company.city),
+            "links": PostingLinks(
+                self_=url("api.get_posting", posting_id=posting.id),
+                html=url("public.posting_detail", posting_id=posting.id),
+                company=url("api.get_company", company_id=company.id),
+            ),
+        },
     )
 
 
@@ -131,7 +117,7 @@ def list_postings(query: PostingQuery) -> Any:
 
 @bp.post("/postings")
 @spec.validate(
-    resp=responses(HTTP_201=PostingOut, HTTP_403=ErrorOut),
+    resp=responses(HTTP_201=PostingPublic, HTTP_403=ErrorOut),
     tags=[POSTINGS],
     security=SECURITY,
     operation_id="createPosting",
@@ -166,7 +152,7 @@ def create_posting(json: PostingCreate) -> Any:
 
 @bp.get(f"/postings/<{ID}:posting_id>")
 @spec.validate(
-    resp=responses(HTTP_200=PostingOut, HTTP_404=ErrorOut),
+    resp=responses(HTTP_200=PostingPublic, HTTP_404=ErrorOut),
     tags=[POSTINGS],
     security=SECURITY,
     operation_id="getPosting",
@@ -184,7 +170,7 @@ def get_posting(posting_id: int) -> Any:
 @bp.patch(f"/postings/<{ID}:posting_id>")
 @spec.validate(
     resp=responses(
-        HTTP_200=PostingOut,
+        HTTP_200=PostingPublic,
         HTTP_403=ErrorOut,
         HTTP_404=ErrorOut,
         HTTP_409=ErrorOut,
@@ -195,7 +181,7 @@ def get_posting(posting_id: int) -> Any:
     operation_id="updatePosting",
     path_parameter_descriptions=PATH_IDS,
 )
-def update_posting(posting_id: int, json: PostingPatch) -> Any:
+def update_posting(posting_id: int, json: PostingUpdate) -> Any:
     """Change some fields of a posting
 
     Send only the fields to change. For a safe edit send the version you read, either as
@@ -274,7 +260,7 @@ for _action, (_operation, _doc) in STATUS_ACTIONS.items():
         methods=["POST"],
         view_func=spec.validate(
             resp=responses(
-                HTTP_200=PostingOut, HTTP_403=ErrorOut, HTTP_404=ErrorOut, HTTP_409=ErrorOut
+                HTTP_200=PostingPublic, HTTP_403=ErrorOut, HTTP_404=ErrorOut, HTTP_409=ErrorOut
             ),
             tags=[POSTINGS],
             security=SECURITY,
@@ -286,7 +272,7 @@ for _action, (_operation, _doc) in STATUS_ACTIONS.items():
 
 @bp.post(f"/postings/<{ID}:posting_id>/renew")
 @spec.validate(
-    resp=responses(HTTP_200=PostingOut, HTTP_403=ErrorOut, HTTP_404=ErrorOut, HTTP_409=ErrorOut),
+    resp=responses(HTTP_200=PostingPublic, HTTP_403=ErrorOut, HTTP_404=ErrorOut, HTTP_409=ErrorOut),
     tags=[POSTINGS],
     security=SECURITY,
     operation_id="renewPosting",

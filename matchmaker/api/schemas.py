@@ -12,10 +12,19 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from sqlmodel import SQLModel
 
-from matchmaker.models import CompanyStatus, Language, PostingKind, PostingStatus, Unit
+from matchmaker.models import (
+    CompanyStatus,
+    Language,
+    PostingBase,
+    PostingKind,
+    PostingStatus,
+    Unit,
+)
 from matchmaker.pagination import MAX_PER_PAGE
-from matchmaker.schemas import Line, PostingInput, Strict, Text
+from matchmaker.schemas import Line, Strict, Text
+from matchmaker.schemas import PostingCreate as PostingInput  # the API's body adds to it
 
 # Ids are stored as 32-bit integers; larger numbers cannot name anything.
 MAX_ID = 2_147_483_647
@@ -146,18 +155,18 @@ def _partial(model: type[BaseModel], name: str, doc: str, **extra: Any) -> type[
     return created
 
 
-class _PostingPatchFields(BaseModel):
-    """What type checkers see of :data:`PostingPatch` (its fields are built at runtime)."""
+class _PostingUpdateFields(BaseModel):
+    """What type checkers see of :data:`PostingUpdate` (its fields are built at runtime)."""
 
     version: int | None = None
 
 
 if TYPE_CHECKING:
-    PostingPatch = _PostingPatchFields
+    PostingUpdate = _PostingUpdateFields
 else:
-    PostingPatch = _partial(
+    PostingUpdate = _partial(
         PostingInput,
-        "PostingPatch",
+        "PostingUpdate",
         "The fields to change; fields not sent stay as they are. `null` clears an optional field "
         "(postal code, validity and language fall back to their defaults).",
         version=(
@@ -201,20 +210,14 @@ class PostingLinks(BaseModel):
     company: str = Field(description="The company in the API.")
 
 
-class PostingOut(BaseModel):
+class PostingPublic(PostingBase):
     """A need or an offer."""
 
     id: int
     kind: PostingKind
-    title: str
-    description: str
     category: str = Field(description="The category slug.")
-    quantity: float | None
     unit: Unit | None
     postal_code: str
-    radius_km: int | None
-    available_from: date | None
-    available_until: date | None
     valid_until: date
     status: PostingStatus
     language: Language
@@ -229,7 +232,7 @@ class PostingOut(BaseModel):
 class PostingPage(BaseModel):
     """One page of postings, newest change first."""
 
-    items: list[PostingOut]
+    items: list[PostingPublic]
     page: int
     per_page: int
     total: int
@@ -256,8 +259,12 @@ class CompanyLinks(BaseModel):
     postings: str = Field(description="The company's postings you may see.")
 
 
-class CompanyOut(BaseModel):
-    """A company; `contact` only for its members, its networks' managers and admins."""
+class CompanyPublic(SQLModel):
+    """A company; `contact` only for its members, its networks' managers and admins.
+
+    The public part of :class:`matchmaker.models.CompanyBase`; the contact fields move into
+    `contact`, shown only where the access rules allow.
+    """
 
     id: int
     name: str
@@ -364,7 +371,7 @@ class MatchOut(BaseModel):
     components: dict[str, float] = Field(description="The named parts of the score.")
     explanation: ExplanationOut
     engine_version: str
-    partner: PostingOut = Field(description="The posting on the other side of the pair.")
+    partner: PostingPublic = Field(description="The posting on the other side of the pair.")
     created_at: datetime
     updated_at: datetime
 

@@ -99,12 +99,10 @@ class Digest:
 
 
 def introductions_awaiting_outcome(*, session: Session, network_ids: list[int]) -> list[Match]:
-    """Introductions made but without a recorded outcome yet.
+    """Introductions made but without a recorded outcome yet (the review queue's rule)."""
+    from matchmaker.review import awaiting_outcome  # the review package imports the services
 
-    The review queue (with introductions and outcomes) is not part of this code base yet; until
-    it is, there are none. Replace with ``matchmaker.review.awaiting_outcome`` when it lands.
-    """
-    return []
+    return awaiting_outcome(session=session, network_ids=network_ids)
 
 
 def _in_networks(company_id: Any, network_ids: list[int]) -> Any:

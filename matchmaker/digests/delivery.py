@@ -69,6 +69,8 @@ def digest_context(digest: Digest, *, secret_key: str) -> dict[str, Any]:
         "digest": digest,
         "dashboard_url": absolute_url("manager.dashboard"),
         "postings_url": absolute_url("manager.posting_list"),
+        "queue_url": absolute_url("review.queue"),
+        "match_url": lambda match_id: absolute_url("review.detail", match_id=match_id),
         "preferences_url": absolute_url("digest_prefs.preferences"),
         "posting_url": lambda posting_id: absolute_url(
             "manager.posting_detail", posting_id=posting_id

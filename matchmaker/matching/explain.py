@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -17,9 +17,7 @@ from .concepts import ConceptHit
 from .features import Analysis, word_col
 from .text import fold_words
 from .thesaurus import Thesaurus
-
-if TYPE_CHECKING:
-    from .engine import PostingDoc
+from .types import PostingDoc
 
 __all__ = ["Explanation", "PairFacts", "build_explanation"]
 
@@ -96,6 +94,7 @@ class PairFacts:
     wrong_material: float
     wrong_sense: list[tuple[str, str, str]]  # (word key, need concept, offer concept)
     too_far: bool
+    same_owner: bool
     distance_km: float | None
     quantity_known: bool
 
@@ -297,6 +296,15 @@ def build_explanation(
                 f"Andere Kategorie: Bedarf {nde}, Angebot {ode}",
                 f"Different category: need {nen}, offer {oen}",
                 1.0 - cat,
+            )
+        )
+    if facts.same_owner:
+        penalties.append(
+            _penalty(
+                "same_owner",
+                "Bedarf und Angebot stammen vom selben Unternehmen",
+                "Need and offer come from the same company",
+                1.0,
             )
         )
     dist = facts.distance_km

@@ -1,4 +1,4 @@
-"""What every page handler uses: the request's database session, the acting user, forms."""
+"""What every page handler uses: the request plumbing of :mod:`matchmaker.context`, forms, roles."""
 
 from __future__ import annotations
 
@@ -8,77 +8,31 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, redirect, request, url_for
-from flask_login import UserMixin, current_user
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.access import Actor
-from matchmaker.config import Settings
+from matchmaker.context import LoginUser, actor, current_db_user, db, engine, settings
 from matchmaker.errors import InvalidInput
-from matchmaker.models import Role, User
+from matchmaker.models import Role
+
+# Re-exported for the page modules, which import all they use from here.
+__all__ = [
+    "Form",
+    "LoginUser",
+    "actor",
+    "current_db_user",
+    "db",
+    "engine",
+    "form_data",
+    "page_arg",
+    "redirect_to",
+    "role_required",
+    "safe_next",
+    "settings",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def settings() -> Settings:
-    return current_app.config["MATCHMAKER"]
-
-
-def engine() -> Engine:
-    return current_app.extensions["matchmaker.engine"]
-
-
-def db() -> Session:
-    """The request's session; the handler commits once, the teardown rolls back the rest."""
-    session = g.get("db_session")
-    if session is None:
-        session = Session(engine(), expire_on_commit=False)
-        g.db_session = session
-    return session
-
-
-class LoginUser(UserMixin):
-    """The Flask-Login view of an account; the id carries a version so a password change or a
-    deactivation logs out every other session."""
-
-    def __init__(self, user: User) -> None:
-        self.user = user
-
-    def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_version}"
-
-    @property
-    def is_active(self) -> bool:
-        return bool(self.user.active)
-
-
-def load_user_from_session(login_id: str) -> LoginUser | None:
-    user_id, _, version = login_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db().get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    g.user = user
-    return LoginUser(user)
-
-
-def current_db_user() -> User | None:
-    if current_user.is_authenticated:
-        return current_user.user
-    return None
-
-
-def actor() -> Actor:
-    """The acting user of this request, computed once."""
-    cached = g.get("actor")
-    if cached is None:
-        user = current_db_user()
-        cached = Actor.for_user(db(), user) if user is not None else Actor.anonymous()
-        g.actor = cached
-    return cached
 
 
 def role_required(*roles: Role) -> Callable[[F], F]:

@@ -19,6 +19,7 @@ from matchmaker.access import Actor, may_see_contact, public_posting_clause
 from matchmaker.accounts import set_language as store_language
 from matchmaker.i18n import LANGUAGES, SESSION_KEY
 from matchmaker.models import Company, CompanyStatus, Posting, PostingKind, PostingStatus
+from matchmaker.review import interest
 from matchmaker.web.common import actor, current_db_user, db, page_arg, safe_next, settings
 
 bp = Blueprint("public", __name__)
@@ -138,6 +139,7 @@ def posting_detail(posting_id: int) -> str:
         and posting.valid_until >= clock.today()
         and company_public,
         may_manage=actor().company_id == company.id and actor().is_member,
+        interest_postings=interest.own_candidates(session=db(), actor=actor(), posting=posting),
     )
 
 

@@ -8,7 +8,7 @@ from matchmaker import reminders
 from matchmaker.app import csrf
 from matchmaker.errors import Conflict
 from matchmaker.web.common import db, settings
-from matchmaker.web.member import limits
+from matchmaker.web.member.base import limits
 
 bp = Blueprint("renewal", __name__)
 

@@ -109,3 +109,24 @@ def test_the_endpoint_is_in_the_openapi_document(api: Api) -> None:
     operation = document["paths"]["/api/v1/postings/{posting_id}/matches"]["get"]
     assert operation["operationId"] == "listPostingMatches"
     assert "MatchList" in document["components"]["schemas"]
+
+
+def test_a_hidden_partner_is_not_shown_through_the_match_list(
+    api: Api, session: Session, world: World, offer_id: int
+) -> None:
+    """Issue 7, defect 1: network B's manager must not read network A's paused need this way."""
+    postings.change_status(
+        session=session,
+        actor=Actor.for_user(session, world.member_a1),
+        posting_id=world.posting_a1.id,  # type: ignore[arg-type]
+        action="pause",
+    )
+    session.commit()
+    assert (
+        api.get(f"postings/{world.posting_a1.id}", as_="manager_other_network").status_code == 404
+    )
+    url = f"postings/{offer_id}/matches?include_retired=true"
+    assert api.get(url, as_="manager_other_network").get_json()["items"] == []
+    # the need's own managers still see it
+    items = api.get(url, as_="manager_same_network").get_json()["items"]
+    assert [item["partner"]["id"] for item in items] == [world.posting_a1.id]

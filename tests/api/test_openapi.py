@@ -86,14 +86,14 @@ def test_optional_bodies_are_marked_optional(client: FlaskClient) -> None:
 
 def test_models_in_the_document(client: FlaskClient) -> None:
     schemas = documented(client)["components"]["schemas"]
-    posting = schemas["PostingOut"]
+    posting = schemas["PostingPublic"]
     assert set(posting["required"]) >= {"id", "kind", "title", "status", "company", "links"}
     assert posting["properties"]["valid_until"]["format"] == "date"
     assert posting["properties"]["created_at"]["format"] == "date-time"
     assert schemas["PostingKind"]["enum"] == ["need", "offer"]
     assert schemas["PostingCreate"]["additionalProperties"] is False
-    assert schemas["PostingPatch"].get("required") is None
-    assert "default" not in schemas["PostingPatch"]["properties"]["title"]
+    assert schemas["PostingUpdate"].get("required") is None
+    assert "default" not in schemas["PostingUpdate"]["properties"]["title"]
 
 
 def test_reference_page_lists_every_operation(app: Flask, client: FlaskClient) -> None:

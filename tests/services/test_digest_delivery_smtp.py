@@ -310,4 +310,9 @@ def test_the_job_table_runs_each_job_once_at_a_time_and_coalesces_missed_runs(ap
     for job in configured.get_jobs():
         assert (job.coalesce, job.max_instances) == (True, 1), job.id
     grace = {job.id: job.misfire_grace_time for job in configured.get_jobs()}
-    assert grace == {"expire-postings": 3600, "weekly-digests": 1800, "outbox-drain": 30}
+    assert grace == {
+        "expire-postings": 3600,
+        "weekly-digests": 1800,
+        "outbox-drain": 30,
+        "introduction-followups": 3600,
+    }

@@ -29,7 +29,7 @@ def _digest_of(settings: Settings, email: str) -> EmailMessage:
 def test_digest_content_in_the_managers_language(
     app: Flask, session: Session, world: World, settings: Settings
 ) -> None:
-    with_matches(session, world)
+    match = with_matches(session, world)
     report = run(app)
     assert report.outcomes == {
         world.manager_a.email: "sent",
@@ -43,7 +43,9 @@ def test_digest_content_in_the_managers_language(
     assert f"Guten Tag {world.manager_a.name}," in text
     assert "87" in text and "Edelstahlblech 2 mm gesucht" in text and "übrig" in text
     assert "Beide nennen Edelstahlblech 2 mm." in text
-    assert f"http://localhost/manage/postings/{world.posting_a1.id}" in text
+    assert f"http://localhost/manager/matches/{match.id}" in text  # into the review queue
+    assert "http://localhost/manager/matches\n" in text
+    assert f'href="http://localhost/manage/postings/{world.posting_a1.id}"' in html
     assert "Netzwerk Nord" in text and "Netzwerk Süd" not in text
     assert "1 Vorschlag wartet auf eine Entscheidung" in text
     assert 'lang="de"' in html and "<img" not in html and "<link" not in html
@@ -180,3 +182,23 @@ def test_iso_week_is_the_berlin_week() -> None:
     with pytest.raises(ValueError):
         digests.parse_week("2027-W53")  # 2027 has 52 weeks
     assert clock.BERLIN.key == "Europe/Berlin"
+
+
+def test_introductions_without_an_outcome_are_listed(
+    app: Flask, session: Session, world: World
+) -> None:
+    match = with_matches(session, world)
+    match.status = "introduced"
+    match.introduced_at = MONDAY - timedelta(days=10)
+    session.add(match)
+    session.commit()
+    with app.app_context():
+        digest = digests.build_digest(
+            session=session, manager=world.manager_a, week=WEEK, now=MONDAY
+        )
+        other = digests.build_digest(
+            session=session, manager=world.manager_b, week=WEEK, now=MONDAY
+        )
+    assert [line.match.id for line in digest.awaiting_outcome] == [match.id]
+    assert other.awaiting_outcome == []
+    assert digest.backlog == 0 and not digest.is_empty

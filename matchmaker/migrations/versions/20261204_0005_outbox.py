@@ -14,7 +14,7 @@ from alembic import op
 import matchmaker.db
 
 revision: str = '0005_outbox'
-down_revision: str | None = '0002'
+down_revision: str | None = '0006_review'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

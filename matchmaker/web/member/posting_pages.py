@@ -1,110 +1,49 @@
-"""Pages of the member area: the company's needs and offers, their lifecycle, the profile."""
+"""The company's needs and offers: writing, editing and the lifecycle steps."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from matchmaker import catalog, clock, companies, postings
+from matchmaker import catalog, clock, postings
 from matchmaker.errors import Conflict, InvalidInput
 from matchmaker.i18n import current_language
 from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Company, CompanyStatus, PostingKind, PostingStatus, Role, Unit, User
-from matchmaker.schemas import CompanyInput, PostingInput, RenewalInput
+from matchmaker.models import Company, CompanyStatus, PostingKind, PostingStatus, Role, Unit
+from matchmaker.review import company_view
+from matchmaker.schemas import PostingCreate, RenewalInput
 from matchmaker.validation import parse
-from matchmaker.web import UNIT_LABELS, auditlog
 from matchmaker.web.common import (
     Form,
     actor,
-    current_db_user,
     db,
     form_data,
-    page_arg,
     role_required,
     safe_next,
-    settings,
 )
-
-bp = Blueprint("member", __name__, url_prefix="/my")
-
-POSTING_FIELDS = postings.EDITABLE_FIELDS
-
-# Labels of a posting's fields, for forms and for the history of changes: those of the audit log.
-FIELD_LABELS = auditlog.FIELD_LABELS
-
-# What each entry of the audit trail means for the company.
-HISTORY_LABELS: dict[str, Any] = {
-    "posting.create": _l("Created"),
-    "posting.update": _l("Edited"),
-    "posting.publish": _l("Published"),
-    "posting.pause": _l("Paused"),
-    "posting.resume": _l("Resumed"),
-    "posting.fulfil": _l("Marked as fulfilled"),
-    "posting.withdraw": _l("Withdrawn"),
-    "posting.renew": _l("Renewed"),
-    "posting.expire": _l("Expired"),
-}
-
-ACTION_LABELS: dict[str, Any] = {
-    "edit": _l("Edit"),
-    "publish": _l("Publish"),
-    "pause": _l("Pause"),
-    "resume": _l("Resume"),
-    "fulfil": _l("Mark as fulfilled"),
-    "renew": _l("Renew"),
-    "withdraw": _l("Withdraw"),
-}
-
-ACTION_HELP: dict[str, Any] = {
-    "publish": _l("Make the posting visible and let the matching look for partners."),
-    "pause": _l("Hide the posting for a while, for example while you talk to a partner."),
-    "resume": _l("Show the posting again."),
-    "fulfil": _l("Close the posting because the need is covered or the offer is taken."),
-    "renew": _l("Keep the posting online for longer."),
-    "withdraw": _l("Close the posting for good."),
-}
-
-_DECIMAL_COMMA = re.compile(r"^\s*[0-9]+,[0-9]+\s*$")
-
-
-def limits() -> postings.Limits:
-    config = settings()
-    return postings.Limits(
-        default_validity_days=config.posting_default_validity_days,
-        max_validity_days=config.posting_max_validity_days,
-    )
-
-
-def own_company() -> Company:
-    company_id = actor().company_id
-    if company_id is None:  # role_required(MEMBER) and the schema make this impossible
-        abort(403)
-    return companies.get_company(session=db(), actor=actor(), company_id=company_id)
-
-
-def _user() -> User:
-    user = current_db_user()
-    if user is None:
-        abort(401)
-    return user
-
-
-def _number_text(value: float | int | None) -> str:
-    """A stored number as a form shows it: 500 rather than 500.0."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+from matchmaker.web.labels import UNIT_LABELS
+from matchmaker.web.member.base import (
+    _DECIMAL_COMMA,
+    ACTION_HELP,
+    ACTION_LABELS,
+    FIELD_LABELS,
+    HISTORY_LABELS,
+    POSTING_FIELDS,
+    _format_date,
+    _number_text,
+    _user,
+    bp,
+    limits,
+    own_company,
+)
 
 
 def _posting_payload(values: dict[str, str]) -> dict[str, Any]:
-    """The typed form values as :class:`PostingInput` reads them.
+    """The typed form values as :class:`PostingCreate` reads them.
 
     Browsers send numbers with a dot; "2,5" typed into a plain text field is read as 2.5, as a
     German user means it.
@@ -168,39 +107,6 @@ def _form_context(form: Form, company: Company, **extra: Any) -> dict[str, Any]:
     }
 
 
-@bp.get("/")
-@role_required(Role.MEMBER)
-def dashboard() -> str:
-    company = own_company()
-    status = request.args.get("status", "")
-    status = status if status in PostingStatus.values() else ""
-    kind = request.args.get("kind", "")
-    kind = kind if kind in PostingKind.values() else ""
-    page = postings.search_postings(
-        session=db(),
-        actor=actor(),
-        filters=postings.PostingFilters(
-            kind=kind or None, status=status or None, company_id=company.id
-        ),
-        page=page_arg(),
-        per_page=settings().page_size,
-    )
-    counts = postings.status_counts(session=db(), actor=actor(), company_id=company.id or 0)
-    filters = {name: value for name, value in (("status", status), ("kind", kind)) if value}
-    return render_template(
-        "member/dashboard.html",
-        company=company,
-        page=page,
-        counts=counts,
-        total=sum(counts.values()),
-        filters=filters,
-        statuses=PostingStatus.values(),
-        available_actions=postings.available_actions,
-        action_labels=ACTION_LABELS,
-        today=clock.today(),
-    )
-
-
 @bp.route("/postings/new", methods=["GET", "POST"])
 @role_required(Role.MEMBER)
 def new_posting() -> str | Response | tuple[str, int]:
@@ -223,7 +129,7 @@ def new_posting() -> str | Response | tuple[str, int]:
             raise InvalidInput.single(
                 "action", "enum", _l("Please choose one of the offered values.")
             )
-        data = parse(PostingInput, _posting_payload(values))
+        data = parse(PostingCreate, _posting_payload(values))
         posting = postings.create_posting(
             session=db(),
             actor=actor(),
@@ -315,6 +221,7 @@ def _render_detail(posting_id: int, *, renew_form: Form) -> str:
     today = clock.today()
     return render_template(
         "member/posting.html",
+        review=company_view.posting_review(session=db(), actor=actor(), posting=posting),
         posting=posting,
         company=company,
         history=history_rows(history),
@@ -475,54 +382,3 @@ def renew_posting(posting_id: int) -> str | Response | tuple[str, int]:
         "success",
     )
     return redirect(safe_next(url_for("member.posting_detail", posting_id=posting_id)))
-
-
-def _format_date(value: Any) -> str:
-    from flask_babel import format_date
-
-    return str(format_date(value))
-
-
-COMPANY_FIELDS = (
-    "name",
-    "address",
-    "postal_code",
-    "city",
-    "website",
-    "profile",
-    "contact_email",
-    "contact_name",
-    "contact_phone",
-)
-
-
-@bp.get("/company")
-@role_required(Role.MEMBER)
-def company() -> str:
-    company = own_company()
-    members = sorted(company.members, key=lambda user: (user.name.casefold(), user.id or 0))
-    return render_template("member/company.html", company=company, members=members)
-
-
-@bp.route("/company/edit", methods=["GET", "POST"])
-@role_required(Role.MEMBER)
-def edit_company() -> str | Response | tuple[str, int]:
-    company = own_company()
-    if request.method == "GET":
-        return render_template(
-            "member/company_form.html",
-            company=company,
-            form=Form(values=companies.company_values(company)),
-        )
-    values = form_data(*COMPANY_FIELDS)
-    networks = sorted(network.slug for network in company.networks)
-    try:
-        data = parse(CompanyInput, {**values, "networks": networks})
-        companies.update_company(session=db(), actor=actor(), company_id=company.id or 0, data=data)
-        db().commit()
-    except InvalidInput as error:
-        db().rollback()
-        form = Form.failed(values, error)
-        return render_template("member/company_form.html", company=company, form=form), 422
-    flash(_("The company profile is saved."), "success")
-    return redirect(url_for("member.company"))
