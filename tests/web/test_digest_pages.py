@@ -13,7 +13,7 @@ from matchmaker.models import DigestDelivery, OutboxMessage
 from tests.digest_helpers import with_matches
 from tests.factories import World
 from tests.helpers import drain_outbox, post_form, sent_mails, text_of
-from tests.web.staff_access import client_for, status_by_persona
+from tests.web.staff_access import ADMIN_ONLY, client_for, status_by_persona
 
 MANAGERS_ONLY = {
     "anonymous": 302,
@@ -22,14 +22,6 @@ MANAGERS_ONLY = {
     "manager_same_network": 200,
     "manager_other_network": 200,
     "admin": 403,
-}
-ADMIN_ONLY = {
-    "anonymous": 302,
-    "same_company": 403,
-    "other_company": 403,
-    "manager_same_network": 403,
-    "manager_other_network": 403,
-    "admin": 200,
 }
 PREFERENCES = {
     "enabled": "on",
