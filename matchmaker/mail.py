@@ -26,6 +26,12 @@ from matchmaker.db import utcnow
 log = logging.getLogger(__name__)
 
 
+# Long header values (a List-Unsubscribe URL with its token) stay as they are instead of being
+# turned into RFC 2047 encoded words, which mail clients would not read as a URL; 998 is the
+# line limit of RFC 5322.
+POLICY = email.policy.default.clone(max_line_length=998)
+
+
 class MailError(RuntimeError):
     """The message could not be handed to the mail server.
 
@@ -50,7 +56,7 @@ class Mail:
 
 
 def build_message(mail: Mail, *, settings: Settings) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     sender_name, sender_address = parseaddr(settings.mail_from)
     message["From"] = formataddr((sender_name, sender_address))
     message["To"] = formataddr((mail.to_name, mail.to)) if mail.to_name else mail.to
@@ -76,7 +82,7 @@ def send(mail: Mail, *, settings: Settings) -> str:
 
 def parse_message(raw: str) -> EmailMessage:
     """A stored message (see :func:`build_message`) back as an :class:`EmailMessage`."""
-    return email.message_from_string(raw, policy=email.policy.default)
+    return email.message_from_string(raw, policy=POLICY)
 
 
 def recipient_of(message: EmailMessage) -> str:

@@ -67,6 +67,8 @@ def test_mail_headers_and_umlauts_are_encoded_for_any_mail_server(
     (path,) = (settings.instance_path / "mail").glob("*.eml")
     raw = path.read_bytes()
     assert raw.isascii()  # 7-bit on the wire: quoted-printable bodies, RFC 2047 headers
+    # ... but the unsubscribe address stays a plain <URL> that mail clients can act on.
+    assert re.search(rb"\nList-Unsubscribe: <http://localhost/digest/unsubscribe/[^>\s]+>\n", raw)
     message = _digest_of(settings, world.manager_a.email)
     assert str(message["To"]) == f"Jürgen Größe <{world.manager_a.email}>"
     assert re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", message["Message-ID"].strip())
