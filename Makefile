@@ -29,7 +29,7 @@ constraints:
 run: $(VENV)/.installed
 	$(BIN)/matchmaker init-db
 	$(BIN)/matchmaker seed-demo --if-empty
-	$(BIN)/matchmaker serve
+	$(BIN)/matchmaker run
 
 test: $(VENV)/.installed-test lint typecheck pytest
 

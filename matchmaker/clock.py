@@ -8,5 +8,6 @@ from zoneinfo import ZoneInfo
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def today() -> date:
-    return datetime.now(BERLIN).date()
+def today(now: datetime | None = None) -> date:
+    """The date in Berlin at ``now`` (default: this moment)."""
+    return (now or datetime.now(BERLIN)).astimezone(BERLIN).date()

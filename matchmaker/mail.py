@@ -13,6 +13,7 @@ import email
 import email.policy
 import logging
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -23,6 +24,12 @@ from matchmaker.config import Settings
 from matchmaker.db import utcnow
 
 log = logging.getLogger(__name__)
+
+
+# Long header values (a List-Unsubscribe URL with its token) stay as they are instead of being
+# turned into RFC 2047 encoded words, which mail clients would not read as a URL; 998 is the
+# line limit of RFC 5322.
+POLICY = email.policy.default.clone(max_line_length=998)
 
 
 class MailError(RuntimeError):
@@ -49,7 +56,7 @@ class Mail:
 
 
 def build_message(mail: Mail, *, settings: Settings) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     sender_name, sender_address = parseaddr(settings.mail_from)
     message["From"] = formataddr((sender_name, sender_address))
     message["To"] = formataddr((mail.to_name, mail.to)) if mail.to_name else mail.to
@@ -75,7 +82,7 @@ def send(mail: Mail, *, settings: Settings) -> str:
 
 def parse_message(raw: str) -> EmailMessage:
     """A stored message (see :func:`build_message`) back as an :class:`EmailMessage`."""
-    return email.message_from_string(raw, policy=email.policy.default)
+    return email.message_from_string(raw, policy=POLICY)
 
 
 def recipient_of(message: EmailMessage) -> str:
@@ -133,3 +140,34 @@ def _send_smtp(message: EmailMessage, *, settings: Settings) -> None:
         ) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"SMTP delivery to {message['To']} failed: {exc}") from exc
+
+
+def configuration_problems(settings: Settings, *, probe: bool = True) -> list[str]:
+    """What is wrong with the mail settings, in words an operator can act on.
+
+    Checked at the scheduler's start and on the admin's outbox page. ``probe`` also opens a
+    connection to the SMTP server. Problems never drop queued mail: it waits in the outbox.
+    """
+    problems = []
+    _name, address = parseaddr(settings.mail_from)
+    local, _, domain = address.partition("@")
+    if not local or not domain or " " in address or ("." not in domain and domain != "localhost"):
+        problems.append(
+            f"MATCHMAKER_MAIL_FROM is not a valid sender address: {settings.mail_from!r} "
+            "(expected e.g. 'Matchmaker <matchmaker@example.org>')"
+        )
+    if settings.mail_backend != "smtp":
+        return problems
+    if not settings.smtp_host.strip():
+        problems.append("MATCHMAKER_SMTP_HOST is empty")
+    elif probe:
+        try:
+            socket.create_connection(
+                (settings.smtp_host, settings.smtp_port), timeout=min(settings.smtp_timeout, 5.0)
+            ).close()
+        except OSError as exc:
+            problems.append(
+                f"The SMTP server {settings.smtp_host}:{settings.smtp_port} "
+                f"(MATCHMAKER_SMTP_HOST/PORT) cannot be reached: {exc}"
+            )
+    return problems

@@ -536,3 +536,47 @@ class OutboxMessage(SQLModel, table=True):
     dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
     created_at: datetime = _timestamp()
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EmptyWeek(StrEnum):
+    NOTE = "note"
+    SKIP = "skip"
+
+
+class DigestPreference(SQLModel, table=True):
+    """A manager's choices for the weekly digest; no row means the defaults (on, Monday 07:00)."""
+
+    __tablename__: ClassVar[str] = "digest_preference"
+    __table_args__ = (
+        _check_in("empty_week", EmptyWeek, "empty_week"),
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday"),
+        CheckConstraint("hour >= 0 AND hour <= 23", name="hour"),
+        CheckConstraint("min_score >= 0 AND min_score <= 1", name="min_score"),
+    )
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    enabled: bool = True
+    weekday: int = 0  # Monday, as datetime.weekday()
+    hour: int = 7  # local time in Europe/Berlin
+    min_score: float = 0.0
+    network_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    empty_week: str = Field(default=EmptyWeek.NOTE.value, max_length=4)
+    updated_at: datetime = _timestamp()
+
+
+class DigestDelivery(SQLModel, table=True):
+    """The digest of one manager for one ISO week (Europe/Berlin): the unique constraint is what
+    makes the digest go out once, whatever the schedulers, threads or processes do."""
+
+    __tablename__: ClassVar[str] = "digest_delivery"
+    __table_args__ = (UniqueConstraint("user_id", "week", name="uq_digest_delivery_user_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    week: str = Field(max_length=8)  # ISO week, e.g. 2026-W49
+    trigger: str = Field(max_length=10)  # schedule, manual, cli
+    outbox_message_id: int | None = _fk("outbox_message.id", ondelete="SET NULL", nullable=True)
+    match_count: int = 0
+    skipped: bool = False  # an empty week for a manager who chose to get nothing
+    forced_count: int = 0  # extra sends on request ("send now" forced)
+    created_at: datetime = _timestamp()

@@ -115,7 +115,12 @@ def drain(
     """Deliver the due messages through the configured backend and record the outcome."""
     now = now or utcnow()
     result = DrainResult()
-    for message_id, token in claim(engine=engine, now=now, limit=limit):
+    for _ in range(limit):
+        # One at a time: a drain killed mid-way leaves only the message in flight claimed.
+        claimed = claim(engine=engine, now=now, limit=1)
+        if not claimed:
+            break
+        ((message_id, token),) = claimed
         with Session(engine, expire_on_commit=False) as session:
             row = session.get(OutboxMessage, message_id)
             raw = row.message if row is not None else ""

@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from matchmaker import outbox, postings
+from matchmaker import clock, digests, outbox, postings, reminders
 from matchmaker.clock import BERLIN
 from matchmaker.db import session_scope
 from matchmaker.review.followups import followups_job
@@ -37,9 +37,13 @@ def _engine(app: Flask) -> Engine:
 
 
 def expire_postings_job(app: Flask) -> int:
-    """Daily: postings whose validity has ended become expired."""
+    """Daily: postings whose validity has ended become expired; the companies of those that
+    end within a week get a reminder with a renew link (once per validity)."""
     with session_scope(_engine(app)) as session:
         expired = postings.expire_postings(session=session)
+        reminders.queue_expiry_reminders(
+            session=session, secret_key=app.config["MATCHMAKER"].secret_key, today=clock.today()
+        )
     log.info("expired %d posting(s)", len(expired))
     return len(expired)
 
@@ -47,6 +51,15 @@ def expire_postings_job(app: Flask) -> int:
 def drain_outbox_job(app: Flask) -> outbox.DrainResult:
     """Every minute: deliver the mail that is due (new, or due for another attempt)."""
     return outbox.drain(engine=_engine(app), settings=app.config["MATCHMAKER"])
+
+
+def digests_job(app: Flask) -> digests.RunReport:
+    """Hourly: send this week's digest to every manager whose weekday and hour have come.
+
+    Hourly and state-driven rather than one trigger per manager: a scheduler that was down
+    over the fire time sends the digest at its next full hour, and only this week's digest.
+    """
+    return digests.run_digests(engine=_engine(app), secret_key=app.config["MATCHMAKER"].secret_key)
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,12 @@ JOBS: list[Job] = [
         "expire-postings",
         expire_postings_job,
         lambda app: CronTrigger(hour=0, minute=15, timezone=BERLIN),
+    ),
+    Job(
+        "weekly-digests",
+        digests_job,
+        lambda app: CronTrigger(minute=0, timezone=BERLIN),
+        misfire_grace_time=1800,
     ),
     Job(
         "outbox-drain",

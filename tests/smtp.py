@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -24,18 +24,32 @@ ACCEPT = "250 Message accepted for delivery"
 
 
 class CollectingHandler:
-    """An aiosmtpd handler that keeps every accepted message; ``reply`` can simulate refusals."""
+    """An aiosmtpd handler that keeps every accepted message; ``reply`` can simulate refusals,
+    ``recipient_replies`` refuse single addresses at RCPT TO, and ``on_data`` runs when a
+    message has been received, before the server answers (e.g. to kill the sender there)."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.reply = ACCEPT
+        self.recipient_replies: dict[str, str] = {}
+        self.on_data: Callable[[EmailMessage], None] | None = None
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        refusal = self.recipient_replies.get(address.lower())
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply.startswith("250"):
             raw = envelope.original_content or envelope.content
-            self.messages.append(
-                email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[arg-type]
-            )
+            message = email.message_from_bytes(raw, policy=email.policy.default)
+            self.messages.append(message)  # type: ignore[arg-type]
+            if self.on_data is not None:
+                self.on_data(message)  # type: ignore[arg-type]
         return self.reply
 
 
@@ -60,6 +74,16 @@ class SmtpServer:
         if self.running:
             self.controller.stop()
             self.running = False
+
+    def restart(self) -> None:
+        """The server is back on the same port, with the messages it had received."""
+        if not self.running:
+            self.controller = Controller(self.handler, hostname=self.host, port=self.port)
+            self.controller.start()
+            self.running = True
+
+    def received_by(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"].addresses[0].addr_spec == address]
 
 
 def _free_port() -> int:

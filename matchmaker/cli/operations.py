@@ -58,9 +58,12 @@ def scheduler_command(run_now: bool) -> None:
     mistake sends nothing twice."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from matchmaker import mail
     from matchmaker import scheduler as jobs
 
     require_schema()
+    for problem in mail.configuration_problems(settings()):
+        click.echo(f"Warning: {problem}. Mail stays queued until this is fixed.", err=True)
     blocking = jobs.configure(
         BlockingScheduler(timezone=jobs.BERLIN),
         current_app._get_current_object(),  # type: ignore[attr-defined]

@@ -53,15 +53,31 @@ def init_web(app: Flask) -> None:
         admin,
         answers,
         auth,
+        digest_prefs,
         interest,
+        mail_admin,
         manager,
         member,
         public,
+        renewal,
         review,
         statistics,
     )
 
-    for module in (public, auth, member, manager, admin, review, answers, interest, statistics):
+    for module in (
+        public,
+        auth,
+        member,
+        manager,
+        admin,
+        review,
+        answers,
+        interest,
+        statistics,
+        digest_prefs,
+        mail_admin,
+        renewal,
+    ):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
     app.jinja_env.filters["nl2br"] = _nl2br

@@ -159,6 +159,9 @@ def _registration_form(values: dict[str, str], networks: list[str], error: Inval
     return form
 
 
+EMAIL_TAKEN = lazy_gettext("An account with this e-mail address exists already.")
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> str | Response | tuple[str, int]:
     user = current_db_user()
@@ -190,7 +193,7 @@ def register() -> str | Response | tuple[str, int]:
             raise InvalidInput.single(
                 "account.email",
                 "email_taken",
-                lazy_gettext("An account with this e-mail address exists already."),
+                EMAIL_TAKEN,
             ) from exc
     except InvalidInput as error:
         db().rollback()

@@ -22,6 +22,14 @@ PERSONAS = (
     "admin",
 )
 LOGIN_REDIRECT = 302
+ADMIN_ONLY = {
+    "anonymous": LOGIN_REDIRECT,
+    "same_company": 403,
+    "other_company": 403,
+    "manager_same_network": 403,
+    "manager_other_network": 403,
+    "admin": 200,
+}
 
 
 def client_for(app: Flask, world: World, persona: str) -> FlaskClient:

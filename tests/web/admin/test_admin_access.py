@@ -11,16 +11,15 @@ from matchmaker.config import Settings
 from matchmaker.models import Category, Network, User
 from tests.factories import World
 from tests.helpers import post_form, sent_mails
-from tests.web.staff_access import PERSONAS, audit_count, client_for, row, status_by_persona
+from tests.web.staff_access import (
+    ADMIN_ONLY,
+    PERSONAS,
+    audit_count,
+    client_for,
+    row,
+    status_by_persona,
+)
 
-ADMIN_ONLY = {
-    "anonymous": 302,
-    "same_company": 403,
-    "other_company": 403,
-    "manager_same_network": 403,
-    "manager_other_network": 403,
-    "admin": 200,
-}
 NOT_ADMIN = tuple(p for p in PERSONAS if p != "admin")
 
 
