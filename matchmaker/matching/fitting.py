@@ -11,7 +11,9 @@ import numpy as np
 from .concept_space import ConceptSpace
 from .concepts import ConceptTagger
 from .features import CHAR_BITS, WORD_BITS, Analysis, Featurizer, HashedIdf
+from .grades import grades_of
 from .index import Query, Side, posting_meta
+from .negation import Marks, word_keys
 from .structure import category_factor_table
 from .text import CompoundSplitter, TextAnalyzer
 from .thesaurus import Thesaurus
@@ -55,10 +57,17 @@ class FittedModel:
         self.word_idf = HashedIdf(WORD_BITS)
         self.char_idf = HashedIdf(CHAR_BITS)
 
-    def analyze(self, doc: PostingDoc) -> Analysis:
-        """Tokens, features and concepts of a posting (with the current fitted vocabulary)."""
+    def analyze(self, doc: PostingDoc, *, rule_out: bool = True) -> Analysis:
+        """Tokens, features and concepts of a posting (with the current fitted vocabulary).
+
+        ``rule_out=False`` keeps negated terms as ordinary words (symmetric text similarity).
+        """
         return self.featurizer.analyze(
-            doc.title, doc.description or "", language=doc.language, category=doc.category
+            doc.title,
+            doc.description or "",
+            language=doc.language,
+            category=doc.category,
+            rule_out=rule_out,
         )
 
     def _query(self, doc: PostingDoc, analysis: Analysis | None = None) -> Query:
@@ -72,6 +81,19 @@ class FittedModel:
             senses=a.tagging.senses,
             fuzzy_text=a.fuzzy_text,
             analysis=a,
+            marks=self._marks(a),
+        )
+
+    def _marks(self, a: Analysis) -> Marks | None:
+        """Grades and ruled-out terms of an analysis, if it has any."""
+        if not a.grades and not a.negated:
+            return None
+        index = self.concepts.index
+        return Marks(
+            grades=a.grades,
+            negated_words=word_keys(t.corrected or t.norm for t in a.negated),
+            negated_concepts=frozenset(index[c] for c in a.negated_concepts),
+            negated_grades=grades_of(a.negated),
         )
 
     # -- index maintenance ----------------------------------------------------------------------
@@ -109,14 +131,16 @@ class FittedModel:
             char_df[a.char_cols] += 1
             hits = {c: h.weight for c, h in a.tagging.hits.items()}
             concept_df.update(hits.keys())
-            lite.append((wcols, wtf, a.char_cols, a.char_tf, hits, a.tagging.senses, a.fuzzy_text))
+            lite.append(
+                (wcols, wtf, a.char_cols, a.char_tf, hits, a.tagging.senses, a.fuzzy_text, a)
+            )
         self.word_idf.fit_df(word_df, len(docs), max_df=cfg.word_max_df)
         self.char_idf.fit_df(char_df, len(docs), max_df=cfg.char_max_df)
         self.concepts.fit_idf(concept_df, len(docs))
         del word_df, char_df
         # pass 2: weighted, normalised rows into the per-kind index
         self._sides = {k: Side(len(self.concepts), owners=self._owners) for k in KINDS}
-        for d, (wcols, wtf, ccols, ctf, hits, senses, fz) in zip(docs, lite, strict=True):
+        for d, (wcols, wtf, ccols, ctf, hits, senses, fz, a) in zip(docs, lite, strict=True):
             self._sides[d.kind].append(
                 d,
                 self.word_idf.vector_arrays(wcols, wtf),
@@ -124,6 +148,7 @@ class FittedModel:
                 self.concepts.vector(hits),
                 senses,
                 fz,
+                self._marks(a),
             )
         del lite
         for side in self._sides.values():
@@ -138,7 +163,7 @@ class FittedModel:
         side = self._sides[doc.kind]
         for other in self._sides.values():
             other.remove(doc.id)
-        side.append(doc, q.word, q.char, q.concept, q.senses, q.fuzzy_text)
+        side.append(doc, q.word, q.char, q.concept, q.senses, q.fuzzy_text, q.marks)
 
     def add(self, doc: PostingDoc) -> None:
         """Index one posting with the fixed IDF (no refit, no rescan); replaces a same-id

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from .features import CHAR_BITS, WORD_BITS, Analysis, SparseVec
 from .geo import coordinates
+from .negation import Marks
 from .sparse import Column, Rows, csr_of
 from .structure import UNITS, category_index, unit_scale
 from .types import PostingDoc
@@ -73,6 +74,7 @@ class Side:
     docs: list[PostingDoc | None] = field(default_factory=list)
     fuzzy: list[str] = field(default_factory=list)
     senses: dict[int, dict[str, str]] = field(default_factory=dict)
+    marks: dict[int, Marks] = field(default_factory=dict)  # rows naming grades or negations
     row_of: dict[int | str, int] = field(default_factory=dict)
     main: Segment | None = None
     pending_word: list[SparseVec] = field(default_factory=list)
@@ -110,6 +112,7 @@ class Side:
         concept: SparseVec,
         senses: dict[str, str],
         fuzzy_text: str,
+        marks: Marks | None = None,
     ) -> None:
         row = len(self.ids)
         self.ids.append(doc.id)
@@ -117,6 +120,8 @@ class Side:
         self.fuzzy.append(fuzzy_text)
         if senses:
             self.senses[row] = dict(senses)
+        if marks is not None:
+            self.marks[row] = marks
         self.row_of[doc.id] = row
         m = posting_meta(doc, self.owners)
         if not (math.isinf(m.start) and math.isinf(m.end)):
@@ -147,6 +152,7 @@ class Side:
         self.docs[row] = None
         self.fuzzy[row] = ""
         self.senses.pop(row, None)
+        self.marks.pop(row, None)
         self.dead += 1
         return True
 
@@ -188,6 +194,7 @@ class Side:
         self.docs = [self.docs[i] for i in keep]
         self.fuzzy = [self.fuzzy[i] for i in keep]
         self.senses = {new_index[r]: s for r, s in old_senses.items() if r in new_index}
+        self.marks = {new_index[r]: m for r, m in self.marks.items() if r in new_index}
         self.row_of = {doc_id: i for i, doc_id in enumerate(self.ids)}
         for col in (
             self.alive,
@@ -234,3 +241,4 @@ class Query:
     senses: dict[str, str]
     fuzzy_text: str
     analysis: Analysis | None = None  # None when built from the index (re-analysed on demand)
+    marks: Marks | None = None

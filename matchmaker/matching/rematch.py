@@ -83,6 +83,7 @@ class Rematch(Retrieval):
                     meta=posting_meta(doc, side.owners),
                     senses=side.senses.get(r, {}),
                     fuzzy_text=side.fuzzy[r],
+                    marks=side.marks.get(r),
                 )
                 i = r - start
                 row_s1 = {name: arr[i] for name, arr in s1.items()}

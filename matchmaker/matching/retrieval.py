@@ -130,7 +130,7 @@ class Retrieval(Explaining):
         q = self._query(need)
         o = self._query(offer)
         side = Side(len(self.concepts), owners=self._owners)
-        side.append(offer, o.word, o.char, o.concept, o.senses, o.fuzzy_text)
+        side.append(offer, o.word, o.char, o.concept, o.senses, o.fuzzy_text, o.marks)
         rows = np.array([0], np.int64)
         word = np.array([q.word.dot(o.word)])
         char = np.array([q.char.dot(o.char)])

@@ -18,7 +18,7 @@ __all__ = [
     "PostingDoc",
 ]
 
-ENGINE_VERSION = "1.1.0"
+ENGINE_VERSION = "1.2.0"
 
 KINDS = ("need", "offer")
 PUBLIC_COMPONENTS = (
@@ -39,6 +39,8 @@ HIDDEN_COMPONENTS = (
     "_distance_km",
     "_quantity_known",
     "_same_owner",
+    "_excluded",
+    "_wrong_grade",
 )
 
 
@@ -92,6 +94,10 @@ class EngineConfig:
     too_far: float = 0.3
     wrong_material: float = 0.3
     wrong_sense: float = 0.5
+    excluded: float = 0.5  # the partner names what a posting rules out ("nicht 1.4301")
+    # different grades of one designation system (1.4404 / 1.4301): a different material whose
+    # code looks alike, so stronger than wrong_material
+    wrong_grade: float = 0.8
     candidate_pool: int = 40
     prefilter: int = 300
     compact_ratio: float = 0.25
