@@ -190,7 +190,7 @@ class CachedEncoder:
         return out
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        return self.encode16(texts).astype(np.float32)
+        return normalise(self.encode16(texts))
 
 
 def make_encoder(kind: str, path: Path | str | None = None) -> CachedEncoder | None:

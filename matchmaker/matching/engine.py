@@ -28,9 +28,11 @@ from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from .concepts import ConceptTagger
+from .encoder import CachedEncoder, Encoder, normalise
 from .explain import Explanation, PairFacts, build_explanation
 from .features import CHAR_BITS, WORD_BITS, Analysis, Featurizer, HashedIdf, SparseVec
 from .geo import coordinates
+from .semantic import DenseRows
 from .structure import UNITS, category_factor_table, category_index, unit_scale
 from .text import CompoundSplitter, TextAnalyzer
 from .thesaurus import Thesaurus
@@ -47,6 +49,7 @@ PUBLIC_COMPONENTS = (
     "text_char",
     "concept",
     "fuzzy",
+    "semantic",
     "text",
     "category",
     "distance",
@@ -98,6 +101,13 @@ class EngineConfig:
     s_char: float = 0.40
     s_concept: float = 0.10
     s_fuzzy: float = 0.10
+    # semantic component (sentence encoder; only with an encoder): its weight in the text mean,
+    # and the cosine below which it counts 0 (rescaled linearly to [0, 1] above)
+    w_semantic: float = 0.50
+    s_semantic: float = 0.60
+    semantic_floor: float = 0.0
+    dense_candidates: int = 200  # dense nearest rows merged with the lexical candidates
+    exact_dense_limit: int = 2048  # sides up to this size get the exact cosine for every row
     title_weight: float = 2.0
     part_weight: float = 0.5
     number_weight: float = 0.3
@@ -280,6 +290,7 @@ class _Side:
     delta: _Segment | None = None
     dead: int = 0
     windows: int = 0  # rows with an availability window (lets queries skip the date check)
+    dense: DenseRows | None = None  # sentence vectors (float16), only with an encoder
 
     def __post_init__(self) -> None:
         self.alive = _Column(np.bool_)
@@ -307,6 +318,7 @@ class _Side:
         concept: SparseVec,
         senses: dict[str, str],
         fuzzy_text: str,
+        vec: NDArray[np.floating] | None = None,
     ) -> None:
         row = len(self.ids)
         self.ids.append(doc.id)
@@ -333,6 +345,9 @@ class _Side:
         self.pending_word.append(word)
         self.pending_char.append(char)
         self.pending_concept.append(concept)
+        if self.dense is not None:
+            assert vec is not None, "an engine with an encoder indexes a vector per posting"
+            self.dense.append(vec)
         self.delta = None
 
     def remove(self, doc_id: int | str) -> bool:
@@ -385,6 +400,8 @@ class _Side:
         self.fuzzy = [self.fuzzy[i] for i in keep]
         self.senses = {new_index[r]: s for r, s in old_senses.items() if r in new_index}
         self.row_of = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        if self.dense is not None:
+            self.dense.keep(keep.astype(np.int64))
         for col in (
             self.alive,
             self.cat,
@@ -522,22 +539,56 @@ class _Query:
     senses: dict[str, str]
     fuzzy_text: str
     analysis: Analysis | None = None  # None when built from the index (re-analysed on demand)
+    vec: NDArray[np.float32] | None = None  # unit sentence vector (with an encoder)
 
 
 class Engine:
     """Need-offer matching over an incremental index (see module docstring and README)."""
 
     def __init__(
-        self, *, thesaurus: Thesaurus | None = None, config: EngineConfig | None = None
+        self,
+        *,
+        thesaurus: Thesaurus | None = None,
+        config: EngineConfig | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
         self.config = config or EngineConfig()
+        # the cache makes every text encoded once per process, however often it is fitted
+        self.encoder: CachedEncoder | None = (
+            None
+            if encoder is None
+            else encoder
+            if isinstance(encoder, CachedEncoder)
+            else CachedEncoder(encoder)
+        )
         self.thesaurus = thesaurus
         self.tagger = ConceptTagger(thesaurus) if thesaurus is not None else None
         self.concepts = _ConceptSpace(thesaurus)
         self._cat_table = category_factor_table(mismatch=self.config.category_mismatch)
         self._fit_calls = 0
         self._reset_text_model([])
-        self._sides = {k: _Side(len(self.concepts)) for k in KINDS}
+        self._sides = self._new_sides()
+
+    def _new_sides(self) -> dict[str, _Side]:
+        dim = self.encoder.dim if self.encoder is not None else 0
+        return {k: _Side(len(self.concepts), dense=DenseRows(dim) if dim else None) for k in KINDS}
+
+    @property
+    def version(self) -> str:
+        """What to store with a match: the scoring version and, if any, the encoder's name."""
+        if self.encoder is None:
+            return ENGINE_VERSION
+        return f"{ENGINE_VERSION}+{self.encoder.name}"
+
+    @staticmethod
+    def encoder_text(doc: PostingDoc) -> str:
+        """The text a posting is encoded from: title, then description."""
+        return f"{doc.title}. {doc.description}" if doc.description else doc.title
+
+    def _encode(self, docs: Sequence[PostingDoc]) -> NDArray[np.float16] | None:
+        if self.encoder is None:
+            return None
+        return self.encoder.encode16([self.encoder_text(d) for d in docs])
 
     # -- text model ---------------------------------------------------------------------------
     def _reset_text_model(self, corpus_words: Iterable[str]) -> None:
@@ -564,8 +615,16 @@ class Engine:
             doc.title, doc.description or "", language=doc.language, category=doc.category
         )
 
-    def _query(self, doc: PostingDoc, analysis: Analysis | None = None) -> _Query:
+    def _query(
+        self,
+        doc: PostingDoc,
+        analysis: Analysis | None = None,
+        vec: NDArray[np.floating] | None = None,
+    ) -> _Query:
         a = analysis or self.analyze(doc)
+        if vec is None:
+            enc = self._encode([doc])
+            vec = None if enc is None else enc[0]
         return _Query(
             doc=doc,
             word=self.word_idf.vector(a.word_tf),
@@ -575,6 +634,7 @@ class Engine:
             senses=a.tagging.senses,
             fuzzy_text=a.fuzzy_text,
             analysis=a,
+            vec=None if vec is None else normalise(np.asarray(vec, np.float32))[0],
         )
 
     # -- index maintenance ----------------------------------------------------------------------
@@ -616,9 +676,13 @@ class Engine:
         self.char_idf.fit_df(char_df, len(docs), max_df=cfg.char_max_df)
         self.concepts.fit_idf(concept_df, len(docs))
         del word_df, char_df
+        # sentence vectors in one batch (texts seen before come from the cache)
+        vecs = self._encode(docs)
         # pass 2: weighted, normalised rows into the per-kind index
-        self._sides = {k: _Side(len(self.concepts)) for k in KINDS}
-        for d, (wcols, wtf, ccols, ctf, hits, senses, fz) in zip(docs, lite, strict=True):
+        self._sides = self._new_sides()
+        for i, (d, (wcols, wtf, ccols, ctf, hits, senses, fz)) in enumerate(
+            zip(docs, lite, strict=True)
+        ):
             self._sides[d.kind].append(
                 d,
                 self.word_idf.vector_arrays(wcols, wtf),
@@ -626,6 +690,7 @@ class Engine:
                 self.concepts.vector(hits),
                 senses,
                 fz,
+                None if vecs is None else vecs[i],
             )
         del lite
         for side in self._sides.values():
@@ -640,7 +705,7 @@ class Engine:
         side = self._sides[doc.kind]
         for other in self._sides.values():
             other.remove(doc.id)
-        side.append(doc, q.word, q.char, q.concept, q.senses, q.fuzzy_text)
+        side.append(doc, q.word, q.char, q.concept, q.senses, q.fuzzy_text, q.vec)
 
     def add(self, doc: PostingDoc) -> None:
         """Index one posting with the fixed IDF (no refit, no rescan); replaces a same-id
@@ -688,11 +753,23 @@ class Engine:
         if not words:
             z = np.zeros(0)
             return {"word": z, "char": z, "concept": z}
-        return {
+        out = {
             "word": np.concatenate(words),
             "char": np.concatenate(chars),
             "concept": np.concatenate(concepts),
         }
+        dense = side.dense
+        if q.vec is not None and dense is not None and dense.n:
+            if dense.n <= self.config.exact_dense_limit:
+                out["semantic"] = self._semantic(dense.cosine_all(q.vec))
+            else:
+                out["dense_rows"] = dense.nearest(q.vec, self.config.dense_candidates)
+        return out
+
+    def _semantic(self, cosine: NDArray[np.floating]) -> NDArray[np.float64]:
+        """Cosine rescaled so that unrelated texts (cosine <= semantic_floor) count 0."""
+        floor = self.config.semantic_floor
+        return np.clip((np.asarray(cosine, np.float64) - floor) / (1.0 - floor), 0.0, 1.0)
 
     def _structure(
         self, q: _Query, side: _Side, rows: NDArray[np.int64] | slice
@@ -836,15 +913,22 @@ class Engine:
         fuzzy: NDArray[np.float64],
         has_concepts: NDArray[np.float64],
         symmetric: bool = False,
+        semantic: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
         cfg = self.config
         if symmetric:
             ww, wc, wk, wf = cfg.s_word, cfg.s_char, cfg.s_concept, cfg.s_fuzzy
+            ws = cfg.s_semantic
         else:
             ww, wc, wk, wf = cfg.w_word, cfg.w_char, cfg.w_concept, cfg.w_fuzzy
+            ws = cfg.w_semantic
         wk_eff = wk * has_concepts
         total = ww + wc + wf + wk_eff
-        return (ww * word + wc * char + wk_eff * concept + wf * fuzzy) / total
+        value = ww * word + wc * char + wk_eff * concept + wf * fuzzy
+        if semantic is not None:
+            total = total + ws
+            value = value + ws * semantic
+        return value / total
 
     def _score_rows(
         self,
@@ -855,6 +939,7 @@ class Engine:
         char: NDArray[np.float64],
         st: dict[str, NDArray[np.float64]] | None = None,
         k: int | None = None,
+        semantic: NDArray[np.float64] | None = None,
     ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]], list[Any]]:
         """Exact scores of candidate rows (second stage).
 
@@ -871,6 +956,10 @@ class Engine:
             sense_flags, sense_info = np.zeros(len(row_list)), [[] for _ in row_list]
         if st is None:
             st = self._structure(q, side, rows)
+        if semantic is not None:
+            # dense similarity likes the wrong alternative ("Aluminium" for "Edelstahl"): where
+            # the offer names a conflicting alternative, meaning similarity counts for nothing
+            semantic = semantic * (1.0 - severity)
         pen_f = (1.0 - cfg.wrong_material * severity) * np.where(
             sense_flags > 0, cfg.wrong_sense, 1.0
         )
@@ -880,22 +969,32 @@ class Engine:
             todo = np.arange(len(rows))
             if k is not None and len(rows) > k:
                 base = self._combine(
-                    word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k
+                    word=word,
+                    char=char,
+                    concept=concept,
+                    fuzzy=fz,
+                    has_concepts=has_k,
+                    semantic=semantic,
                 )
                 total = cfg.w_word + cfg.w_char + cfg.w_fuzzy + cfg.w_concept * has_k
+                if semantic is not None:
+                    total = total + cfg.w_semantic
                 lower = base * factor
                 upper = lower + cfg.w_fuzzy / total * factor
                 kth = np.partition(lower, len(lower) - k)[len(lower) - k]
                 todo = np.flatnonzero(upper >= kth)
             texts = [side.fuzzy[row_list[i]] for i in todo.tolist()]
             fz[todo] = process.cdist([q.fuzzy_text], texts, scorer=fuzz.token_set_ratio)[0] / 100.0
-        text = self._combine(word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k)
+        text = self._combine(
+            word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k, semantic=semantic
+        )
         score = text * factor
         comps = {
             "text_word": word,
             "text_char": char,
             "concept": concept,
             "fuzzy": fz,
+            "semantic": np.zeros(len(rows)) if semantic is None else semantic,
             "text": text,
             "category": st["category"],
             "distance": st["distance"],
@@ -961,6 +1060,12 @@ class Engine:
         out: dict[int | str, list[Candidate]],
     ) -> None:
         alive = side.alive.view()
+        dense = side.dense if self.encoder is not None else None
+        other_vecs = (
+            other.dense.as_float32()
+            if dense is not None and other.dense is not None and other.dense.n
+            else None
+        )
 
         def row_vec(m: sp.csr_matrix, r: int) -> SparseVec:
             lo, hi = m.indptr[r], m.indptr[r + 1]
@@ -968,7 +1073,12 @@ class Engine:
 
         for start in range(0, len(side.ids), block):
             stop = min(start + block, len(side.ids))
-            s1 = self._stage1_block(w[start:stop], c[start:stop], kk[start:stop], kind, other)
+            qvecs = None
+            if dense is not None and other_vecs is not None:
+                qvecs = dense.view()[start:stop].astype(np.float32)
+            s1 = self._stage1_block(
+                w[start:stop], c[start:stop], kk[start:stop], kind, other, qvecs, other_vecs
+            )
             for r in range(start, stop):
                 doc = side.docs[r]
                 if not alive[r] or doc is None:
@@ -981,6 +1091,7 @@ class Engine:
                     meta=_meta(doc),
                     senses=side.senses.get(r, {}),
                     fuzzy_text=side.fuzzy[r],
+                    vec=None if qvecs is None else qvecs[r - start],
                 )
                 i = r - start
                 row_s1 = {name: arr[i] for name, arr in s1.items()}
@@ -993,6 +1104,8 @@ class Engine:
         concept: sp.csr_matrix,
         kind: str,
         other: _Side,
+        qvecs: NDArray[np.float32] | None = None,
+        other_vecs: NDArray[np.float32] | None = None,
     ) -> dict[str, NDArray[np.float64]]:
         """Stage-1 scores of a block of indexed queries at once (sparse matrix products)."""
         if len(self.concepts) and concept.nnz:
@@ -1024,9 +1137,17 @@ class Engine:
         text = np.multiply(w_all, cfg.w_word, dtype=np.float32)
         text += np.multiply(c_all, cfg.w_char, dtype=np.float32)
         text += (wk * k_all).astype(np.float32)
-        text /= (cfg.w_word + cfg.w_char + wk).astype(np.float32)
+        total = cfg.w_word + cfg.w_char + wk
+        sem = None
+        if qvecs is not None and other_vecs is not None:
+            sem = self._semantic(qvecs @ other_vecs.T)
+            text += np.multiply(sem, cfg.w_semantic, dtype=np.float32)
+            total = total + cfg.w_semantic
+        text /= total.astype(np.float32)
         text[:, ~other.alive.view()] = -1.0
         out = {"word": w_all, "char": c_all, "text": text}
+        if sem is not None:
+            out["semantic"] = sem
         width = max(cfg.prefilter, cfg.candidate_pool)
         if text.shape[1] > width:
             out["top"] = np.argpartition(-text, width - 1, axis=1)[:, :width]
@@ -1044,6 +1165,7 @@ class Engine:
         if s1 is None:
             s1 = self._stage1(q, other)
         n = len(s1["word"])
+        semantic = s1.get("semantic")
         if "text" in s1:
             text = s1["text"]
         else:
@@ -1052,7 +1174,13 @@ class Engine:
             text = cfg.w_word * s1["word"] + cfg.w_char * s1["char"]
             if wk:
                 text += wk * s1["concept"]
-            text /= cfg.w_word + cfg.w_char + wk
+            total = cfg.w_word + cfg.w_char + wk
+            if q.vec is not None and other.dense is not None:
+                if semantic is None:
+                    semantic = self._merged_semantic(q, other, text, s1)
+                text += cfg.w_semantic * semantic
+                total += cfg.w_semantic
+            text /= total
             text[~other.alive.view()] = -1.0
         if q.doc.id in other.row_of:
             text[other.row_of[q.doc.id]] = -1.0
@@ -1088,7 +1216,14 @@ class Engine:
             return []
         st_rows = {name: arr[keep] for name, arr in st.items()}
         score, comps, sense_info = self._score_rows(
-            q, other, rows, s1["word"][rows], s1["char"][rows], st_rows, k
+            q,
+            other,
+            rows,
+            s1["word"][rows],
+            s1["char"][rows],
+            st_rows,
+            k,
+            None if semantic is None else semantic[rows],
         )
         order = np.lexsort((rows, -score))[:k]
         order = order[score[order] >= min_score]
@@ -1103,6 +1238,20 @@ class Engine:
             public = dict(zip(PUBLIC_COMPONENTS, table[pos].tolist(), strict=True))
             out.append(self._make_candidate(q, cdoc, sc, public, hidden[pos], sense_info[i]))
         return out
+
+    def _merged_semantic(
+        self, q: _Query, other: _Side, lexical: NDArray[np.float64], s1: Mapping[str, Any]
+    ) -> NDArray[np.float64]:
+        """Semantic values of a large side: exact for the dense nearest rows merged with the best
+        lexical rows, 0 (a lower bound) elsewhere, so a pair with no shared word is still found."""
+        assert q.vec is not None and other.dense is not None
+        cfg = self.config
+        semantic = np.zeros(len(lexical))
+        width = min(max(cfg.prefilter, cfg.candidate_pool), len(lexical))
+        best = np.argpartition(-lexical, width - 1)[:width] if width else np.zeros(0, np.int64)
+        rows = np.union1d(best.astype(np.int64), s1.get("dense_rows", np.zeros(0, np.int64)))
+        semantic[rows] = self._semantic(other.dense.cosine(q.vec, rows))
+        return semantic
 
     def _candidate(
         self,
@@ -1173,7 +1322,10 @@ class Engine:
         rows = np.array([0], np.int64)
         word = np.array([q.word.dot(o.word)])
         char = np.array([q.char.dot(o.char)])
-        score, comps, sense_info = self._score_rows(q, side, rows, word, char)
+        semantic = None
+        if q.vec is not None and o.vec is not None:
+            semantic = self._semantic(np.array([float(q.vec @ o.vec)]))
+        score, comps, sense_info = self._score_rows(q, side, rows, word, char, semantic=semantic)
         return self._candidate(q, offer, float(score[0]), comps, 0, sense_info[0])
 
     def similarity(self, text_a: str, text_b: str) -> float:
@@ -1184,6 +1336,9 @@ class Engine:
         char = a.char.dot(b.char)
         concept, has_k = self._symmetric_concepts(a, b)
         fz = fuzz.token_set_ratio(a.fuzzy_text, b.fuzzy_text) / 100.0
+        semantic = None
+        if a.vec is not None and b.vec is not None:
+            semantic = self._semantic(np.array([float(a.vec @ b.vec)]))
         val = self._combine(
             word=np.array([word]),
             char=np.array([char]),
@@ -1191,6 +1346,7 @@ class Engine:
             fuzzy=np.array([fz]),
             has_concepts=np.array([has_k]),
             symmetric=True,
+            semantic=semantic,
         )
         return float(np.clip(val[0], 0.0, 1.0))
 
