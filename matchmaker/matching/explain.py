@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -17,9 +17,7 @@ from .concepts import ConceptHit
 from .features import Analysis, word_col
 from .text import fold_words
 from .thesaurus import Thesaurus
-
-if TYPE_CHECKING:
-    from .engine import PostingDoc
+from .types import PostingDoc
 
 __all__ = ["SEMANTIC_SHOWN", "Explanation", "PairFacts", "build_explanation"]
 
