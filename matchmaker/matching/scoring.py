@@ -161,7 +161,7 @@ class Scoring(FittedModel):
         if semantic is not None:
             # dense similarity likes the wrong alternative ("Aluminium" for "Edelstahl"): where
             # the offer names a conflicting alternative, meaning similarity counts for nothing
-            semantic = semantic * (1.0 - severity)
+            semantic = semantic * (1.0 - cfg.semantic_conflict * severity)
         pen_f = (1.0 - cfg.wrong_material * severity) * np.where(
             sense_flags > 0, cfg.wrong_sense, 1.0
         )

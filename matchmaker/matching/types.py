@@ -73,6 +73,7 @@ class EngineConfig:
     w_semantic: float = 0.50
     s_semantic: float = 0.60
     semantic_floor: float = 0.0
+    semantic_conflict: float = 1.0  # share of the semantic part a wrong material takes away
     dense_candidates: int = 200  # dense nearest rows merged with the lexical candidates
     exact_dense_limit: int = 2048  # sides up to this size get the exact cosine for every row
     title_weight: float = 2.0
