@@ -131,12 +131,13 @@ class FittedModel:
             for t in raw_tokens(f"{d.title} {d.description or ''}"):
                 words.add(t.norm)
                 words.update(t.parts)
-            df.update(w for w in words if w.isalpha())
+            # sorted: typo ties go to the first word in vocabulary order; it must not be set order
+            df.update(sorted(w for w in words if w.isalpha()))
         cfg = self.config
         self._reset_text_model(w for w, n in df.items() if n >= cfg.min_corpus_word_df)
         typo_vocab: dict[str, int] = {w: n for w, n in df.items() if n >= cfg.typo_min_df}
         if self.tagger is not None:
-            for w in self.tagger.vocabulary:
+            for w in sorted(self.tagger.vocabulary):
                 typo_vocab.setdefault(w, 1)
         self.analyzer.typo_vocab = typo_vocab
         # pass 1: analyse, keep only what the index needs (not the token lists)

@@ -18,7 +18,7 @@ __all__ = [
     "PostingDoc",
 ]
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.0.1"
 
 KINDS = ("need", "offer")
 PUBLIC_COMPONENTS = (

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from matchmaker.matching import ENGINE_VERSION, Engine, EngineConfig, PostingDoc, Thesaurus
+from matchmaker.matching import (
+    ENGINE_VERSION,
+    Engine,
+    EngineConfig,
+    PostingDoc,
+    Thesaurus,
+    load_thesaurus,
+)
+from matchmaker.matching.evaluation import load_postings
+
+from .conftest import REAL_THESAURUS
+
+EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "eval"
 
 P = PostingDoc
 
@@ -15,8 +33,52 @@ def _ids(cands: list) -> list:  # type: ignore[type-arg]
     return [c.id for c in cands]
 
 
-def test_engine_version_is_set() -> None:
-    assert ENGINE_VERSION
+# Scores of the evaluation set per engine version. Stored matches carry ENGINE_VERSION so that a
+# scoring change can be told apart from old suggestions: when this test fails, the scores changed,
+# so raise ENGINE_VERSION and record the new fingerprint under it (the message prints it).
+SCORE_FINGERPRINTS = {
+    "1.0.1": "5f08eafc83df78d7",
+}
+
+
+def _score_fingerprint() -> str:
+    docs = load_postings(EVAL_DIR / "postings.jsonl")
+    engine = Engine(thesaurus=load_thesaurus(REAL_THESAURUS))
+    engine.fit(docs)
+    digest = hashlib.sha256()
+    for d in docs:
+        for c in engine.rank(d, k=10):
+            digest.update(f"{d.id} {c.id} {c.score:.4f};".encode())
+    return digest.hexdigest()[:16]
+
+
+def test_scores_do_not_depend_on_the_process_hash_seed() -> None:
+    # a set's order varies with PYTHONHASHSEED; it once decided how typos were read
+    script = (
+        "from tests.matching.test_engine import _score_fingerprint; print(_score_fingerprint())"
+    )
+    root = Path(__file__).resolve().parents[2]
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(prints) == 1
+
+
+def test_engine_version_changes_with_the_scores() -> None:
+    assert re.fullmatch(r"\d+\.\d+\.\d+", ENGINE_VERSION)
+    fingerprint = _score_fingerprint()
+    assert SCORE_FINGERPRINTS.get(ENGINE_VERSION) == fingerprint, (
+        f"scores differ from those recorded for ENGINE_VERSION {ENGINE_VERSION}: raise it and "
+        f"record {fingerprint!r}"
+    )
 
 
 # -- traps ---------------------------------------------------------------------------------
