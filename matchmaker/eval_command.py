@@ -15,7 +15,7 @@ import click
 
 from matchmaker.config import load_settings
 from matchmaker.matching import Engine, EngineConfig, ThesaurusError, load_thesaurus
-from matchmaker.matching.encoder import ENCODER_KINDS, CachedEncoder, EncoderError, make_encoder
+from matchmaker.matching.encoder import ENCODER_KINDS, CachedEncoder, EncoderError, shared_encoder
 from matchmaker.matching.evaluation import (
     EvalDataError,
     evaluate_pairs,
@@ -95,7 +95,7 @@ def eval_command(
 
     settings = load_settings()
     try:
-        encoder: CachedEncoder | None = make_encoder(
+        encoder: CachedEncoder | None = shared_encoder(
             encoder_kind or settings.encoder,
             settings.encoder_path if encoder_path is None else encoder_path,
         )

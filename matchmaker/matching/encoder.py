@@ -16,6 +16,7 @@ cache keeps the vectors as float16 (half the memory; cosine changes by < 1e-3).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ __all__ = [
     "UseEncoder",
     "make_encoder",
     "normalise",
+    "shared_encoder",
 ]
 
 ENCODER_KINDS = ("none", "default", "sentence-transformers")
@@ -207,3 +209,10 @@ def make_encoder(kind: str, path: Path | str | None = None) -> CachedEncoder | N
             )
         return CachedEncoder(SentenceTransformerEncoder(path))
     raise EncoderError(f"unknown encoder {kind!r} (expected one of {', '.join(ENCODER_KINDS)})")
+
+
+@functools.lru_cache(maxsize=4)
+def shared_encoder(kind: str, path: str = "") -> CachedEncoder | None:
+    """One encoder (model and cache) per process and setting: what the web app and the CLI use,
+    so the model is loaded once and every text is encoded once per process."""
+    return make_encoder(kind, path or None)

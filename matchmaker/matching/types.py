@@ -71,7 +71,7 @@ class EngineConfig:
     # semantic component (sentence encoder; only with an encoder): its weight in the text mean,
     # and the cosine below which it counts 0 (rescaled linearly to [0, 1] above)
     w_semantic: float = 0.50
-    s_semantic: float = 0.60
+    s_semantic: float = 2.50
     semantic_floor: float = 0.0
     semantic_conflict: float = 1.0  # share of the semantic part a wrong material takes away
     dense_candidates: int = 200  # dense nearest rows merged with the lexical candidates

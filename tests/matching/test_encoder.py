@@ -17,6 +17,7 @@ from matchmaker.matching.encoder import (
     EncoderError,
     UseEncoder,
     make_encoder,
+    shared_encoder,
 )
 
 
@@ -74,6 +75,12 @@ def test_cache_encodes_a_text_once_and_keeps_float16() -> None:
     assert len(enc) == 3
     enc.encode(["abd"])
     assert inner.calls[-1] == ["abd"]
+
+
+def test_shared_encoder_is_built_once_per_setting() -> None:
+    assert shared_encoder("none") is None
+    first = shared_encoder("default")
+    assert first is not None and shared_encoder("default") is first
 
 
 def test_cache_rejects_a_backend_of_the_wrong_shape() -> None:
