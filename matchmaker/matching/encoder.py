@@ -17,6 +17,7 @@ cache keeps the vectors as float16 (half the memory; cosine changes by < 1e-3).
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -143,10 +144,16 @@ class SentenceTransformerEncoder:
         return normalise(out)
 
 
+def _key(text: str) -> bytes:
+    # a 16-byte digest instead of the text itself: the cache holds 100k+ entries
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
 class CachedEncoder:
     """An encoder with a per-process LRU cache keyed by text; cached vectors are float16.
 
     ``encode`` returns float32 rows; only texts not seen before reach the backend (in one batch).
+    The key is a 16-byte digest of the text (memory), not the text.
     """
 
     def __init__(self, inner: Encoder, *, maxsize: int = 200_000) -> None:
@@ -154,7 +161,7 @@ class CachedEncoder:
         self.name = inner.name
         self.dim = inner.dim
         self.maxsize = maxsize
-        self._cache: OrderedDict[str, NDArray[np.float16]] = OrderedDict()
+        self._cache: OrderedDict[bytes, NDArray[np.float16]] = OrderedDict()
         self._lock = threading.Lock()
         self.encoded = 0  # texts that reached the backend (tests check the cache with it)
 
@@ -167,11 +174,12 @@ class CachedEncoder:
         missing: dict[str, list[int]] = {}
         with self._lock:
             for i, t in enumerate(texts):
-                hit = self._cache.get(t)
+                key = _key(t)
+                hit = self._cache.get(key)
                 if hit is None:
                     missing.setdefault(t, []).append(i)
                 else:
-                    self._cache.move_to_end(t)
+                    self._cache.move_to_end(key)
                     out[i] = hit
         if missing:
             todo = list(missing)
@@ -185,8 +193,9 @@ class CachedEncoder:
                 self.encoded += len(todo)
                 for t, v in zip(todo, vecs, strict=True):
                     out[missing[t]] = v
-                    self._cache[t] = v
-                    self._cache.move_to_end(t)
+                    key = _key(t)
+                    self._cache[key] = v
+                    self._cache.move_to_end(key)
                 while len(self._cache) > self.maxsize:
                     self._cache.popitem(last=False)
         return out
