@@ -84,6 +84,7 @@ def posting_doc(posting: Posting) -> PostingDoc:
         available_from=posting.available_from,
         available_until=posting.available_until,
         language=posting.language,
+        owner=posting.company_id,
     )
 
 

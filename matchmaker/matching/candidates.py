@@ -48,6 +48,9 @@ class Explaining(Scoring):
             float(comps["_too_far"][i]),
             float(comps["_distance_km"][i]),
             float(comps["_quantity_known"][i]),
+            float(comps["_same_owner"][i]),
+            float(comps["_excluded"][i]),
+            float(comps["_wrong_grade"][i]),
         )
         return self._make_candidate(q, other, score, public, hidden, senses)
 
@@ -61,7 +64,7 @@ class Explaining(Scoring):
         senses: list[tuple[str, str, str]],
     ) -> Candidate:
         def build() -> dict[str, Any]:
-            wrong_material, too_far, dist, qty_known = hidden
+            wrong_material, too_far, dist, qty_known, same_owner, excluded, wrong_grade = hidden
             need, offer = (q.doc, other) if q.doc.kind == "need" else (other, q.doc)
             facts = PairFacts(
                 score=score,
@@ -69,6 +72,9 @@ class Explaining(Scoring):
                 wrong_material=wrong_material,
                 wrong_sense=senses,
                 too_far=bool(too_far),
+                same_owner=bool(same_owner),
+                excluded=bool(excluded),
+                wrong_grade=bool(wrong_grade),
                 distance_km=None if math.isnan(dist) else dist,
                 quantity_known=bool(qty_known),
             )

@@ -14,6 +14,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from .concepts import ConceptHit
+from .conflicts import different_grades, exclusion_penalties, grade_penalties
 from .features import Analysis, word_col
 from .text import fold_words
 from .thesaurus import Thesaurus
@@ -97,6 +98,9 @@ class PairFacts:
     wrong_material: float
     wrong_sense: list[tuple[str, str, str]]  # (word key, need concept, offer concept)
     too_far: bool
+    same_owner: bool
+    excluded: bool
+    wrong_grade: bool
     distance_km: float | None
     quantity_known: bool
 
@@ -188,7 +192,10 @@ def _concept_links(need: Analysis, offer: Analysis, th: Thesaurus | None) -> lis
     for cid, h in sorted(nh.items(), key=lambda kv: -kv[1].weight):
         if cid in oh:
             o = oh[cid]
-            same = h.surface.casefold() == o.surface.casefold()
+            if different_grades(h.surface, o.surface):
+                continue  # 1.4404 and 1.4301 share a concept but are different materials
+            # the same thesaurus term on both sides (also as a compound part) is no synonym
+            same = h.surface.casefold() == o.surface.casefold() or h.term == o.term
             out.append(
                 {
                     "concept": cid,
@@ -278,6 +285,10 @@ def build_explanation(
                     facts.wrong_material,
                 )
             )
+    if facts.wrong_grade:
+        penalties += grade_penalties(need_analysis, offer_analysis, 1.0)
+    if facts.excluded:
+        penalties += exclusion_penalties(need_analysis, offer_analysis, 1.0)
     for key, ncid, ocid in facts.wrong_sense:
         ln, lo = _label(thesaurus, ncid), _label(thesaurus, ocid)
         penalties.append(
@@ -298,6 +309,15 @@ def build_explanation(
                 f"Andere Kategorie: Bedarf {nde}, Angebot {ode}",
                 f"Different category: need {nen}, offer {oen}",
                 1.0 - cat,
+            )
+        )
+    if facts.same_owner:
+        penalties.append(
+            _penalty(
+                "same_owner",
+                "Bedarf und Angebot stammen vom selben Unternehmen",
+                "Need and offer come from the same company",
+                1.0,
             )
         )
     dist = facts.distance_km

@@ -66,7 +66,9 @@ def structure_factors(
         start_o, end_o = side.start.view()[rows], side.end.view()[rows]
         overlap = np.maximum(start_o, m.start) <= np.minimum(end_o, m.end)
     avail_f = np.where(overlap, 1.0, cfg.window_mismatch)
+    same_owner = side.owner.view()[rows] == m.owner if m.owner >= 0 else np.zeros(n, np.bool_)
     return {
+        "same_owner": same_owner.astype(np.float64),
         "category": cat,
         "distance": closeness,
         "distance_f": dist_f,

@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .concepts import ConceptTagger, Tagging
+from .grades import Grade, grades_of
 from .text import AnalyzedToken, TextAnalyzer, char_ngrams, detect_language
 
 __all__ = ["Analysis", "Featurizer", "HashedIdf", "SparseVec"]
@@ -65,6 +66,9 @@ class Analysis:
     char_tf: NDArray[np.float32]  # their (title-weighted) counts
     tagging: Tagging
     fuzzy_text: str
+    grades: frozenset[Grade] = frozenset()  # material grades named (not negated)
+    negated: list[AnalyzedToken] = field(default_factory=list)  # ruled-out words, no features
+    negated_concepts: frozenset[str] = frozenset()
 
 
 class HashedIdf:
@@ -152,6 +156,23 @@ class Featurizer:
             return language
         return detect_language(f"{title} {description}")
 
+    def _ruled_out(
+        self, tokens: list[AnalyzedToken], category: str | None
+    ) -> tuple[list[AnalyzedToken], frozenset[str]]:
+        """Negated tokens that name a material grade or a thesaurus concept, and those concepts.
+
+        Other negated words are idioms ("kein Aufwand", "no problem") and stay ordinary words.
+        "NICHT 1.4301" rules out that grade, not stainless steel as such.
+        """
+        negated = [t for t in tokens if t.negated]
+        if not negated:
+            return [], frozenset()
+        grades = [t for t in negated if grades_of([t])]
+        words = [t for t in negated if t not in grades]
+        hits = self.tagger.tag(words, category).hits if self.tagger is not None and words else {}
+        named = {w for h in hits.values() for w in h.surface.split()}
+        return [t for t in negated if t in grades or t.surface in named], frozenset(hits)
+
     def analyze(
         self,
         title: str,
@@ -159,9 +180,15 @@ class Featurizer:
         *,
         language: str | None = None,
         category: str | None = None,
+        rule_out: bool = True,
     ) -> Analysis:
         lang = self.language(title, description, language)
         tokens = self.analyzer.analyze(title, description, lang)
+        negated, negated_concepts = (
+            self._ruled_out(tokens, category) if rule_out else ([], frozenset())
+        )
+        if negated:
+            tokens = [t for t in tokens if t not in negated]
         word_tf: dict[int, float] = defaultdict(float)
         char_parts: list[NDArray[np.int32]] = []
         char_weights: list[float] = []
@@ -186,7 +213,16 @@ class Featurizer:
         tagging = self.tagger.tag(tokens, category) if self.tagger is not None else Tagging()
         fuzzy_text = " ".join(t.norm for t in tokens)
         return Analysis(
-            lang, tokens, dict(word_tf), char_cols.astype(np.int32), char_tf, tagging, fuzzy_text
+            lang,
+            tokens,
+            dict(word_tf),
+            char_cols.astype(np.int32),
+            char_tf,
+            tagging,
+            fuzzy_text,
+            grades_of(tokens),
+            negated,
+            negated_concepts,
         )
 
 

@@ -13,7 +13,9 @@ from .concept_space import ConceptSpace
 from .concepts import ConceptTagger
 from .encoder import CachedEncoder, Encoder, normalise
 from .features import CHAR_BITS, WORD_BITS, Analysis, Featurizer, HashedIdf
+from .grades import grades_of
 from .index import Query, Side, posting_meta
+from .negation import Marks, word_keys
 from .semantic import DenseRows
 from .structure import category_factor_table
 from .text import CompoundSplitter, TextAnalyzer
@@ -47,12 +49,14 @@ class FittedModel:
         self.concepts = ConceptSpace(thesaurus)
         self._cat_table = category_factor_table(mismatch=self.config.category_mismatch)
         self._fit_calls = 0
+        self._owners: dict[int | str, int] = {}
         self._reset_text_model([])
         self._sides = self._new_sides()
 
     def _new_sides(self) -> dict[str, Side]:
         dim = self.encoder.dim if self.encoder is not None else 0
-        return {k: Side(len(self.concepts), dense=DenseRows(dim) if dim else None) for k in KINDS}
+        dense = (lambda: DenseRows(dim)) if dim else (lambda: None)
+        return {k: Side(len(self.concepts), owners=self._owners, dense=dense()) for k in KINDS}
 
     @property
     def version(self) -> str:
@@ -90,10 +94,17 @@ class FittedModel:
         self.word_idf = HashedIdf(WORD_BITS)
         self.char_idf = HashedIdf(CHAR_BITS)
 
-    def analyze(self, doc: PostingDoc) -> Analysis:
-        """Tokens, features and concepts of a posting (with the current fitted vocabulary)."""
+    def analyze(self, doc: PostingDoc, *, rule_out: bool = True) -> Analysis:
+        """Tokens, features and concepts of a posting (with the current fitted vocabulary).
+
+        ``rule_out=False`` keeps negated terms as ordinary words (symmetric text similarity).
+        """
         return self.featurizer.analyze(
-            doc.title, doc.description or "", language=doc.language, category=doc.category
+            doc.title,
+            doc.description or "",
+            language=doc.language,
+            category=doc.category,
+            rule_out=rule_out,
         )
 
     def _query(
@@ -111,11 +122,24 @@ class FittedModel:
             word=self.word_idf.vector(a.word_tf),
             char=self.char_idf.vector_arrays(a.char_cols, a.char_tf),
             concept=self.concepts.vector(a.tagging.hits),
-            meta=posting_meta(doc),
+            meta=posting_meta(doc, self._owners),
             senses=a.tagging.senses,
             fuzzy_text=a.fuzzy_text,
             analysis=a,
             vec=None if vec is None else normalise(np.asarray(vec, np.float32))[0],
+            marks=self._marks(a),
+        )
+
+    def _marks(self, a: Analysis) -> Marks | None:
+        """Grades and ruled-out terms of an analysis, if it has any."""
+        if not a.grades and not a.negated:
+            return None
+        index = self.concepts.index
+        return Marks(
+            grades=a.grades,
+            negated_words=word_keys(t.corrected or t.norm for t in a.negated),
+            negated_concepts=frozenset(index[c] for c in a.negated_concepts),
+            negated_grades=grades_of(a.negated),
         )
 
     # -- index maintenance ----------------------------------------------------------------------
@@ -153,7 +177,9 @@ class FittedModel:
             char_df[a.char_cols] += 1
             hits = {c: h.weight for c, h in a.tagging.hits.items()}
             concept_df.update(hits.keys())
-            lite.append((wcols, wtf, a.char_cols, a.char_tf, hits, a.tagging.senses, a.fuzzy_text))
+            lite.append(
+                (wcols, wtf, a.char_cols, a.char_tf, hits, a.tagging.senses, a.fuzzy_text, a)
+            )
         self.word_idf.fit_df(word_df, len(docs), max_df=cfg.word_max_df)
         self.char_idf.fit_df(char_df, len(docs), max_df=cfg.char_max_df)
         self.concepts.fit_idf(concept_df, len(docs))
@@ -162,7 +188,7 @@ class FittedModel:
         vecs = self._encode(docs)
         # pass 2: weighted, normalised rows into the per-kind index
         self._sides = self._new_sides()
-        for i, (d, (wcols, wtf, ccols, ctf, hits, senses, fz)) in enumerate(
+        for i, (d, (wcols, wtf, ccols, ctf, hits, senses, fz, a)) in enumerate(
             zip(docs, lite, strict=True)
         ):
             self._sides[d.kind].append(
@@ -172,6 +198,7 @@ class FittedModel:
                 self.concepts.vector(hits),
                 senses,
                 fz,
+                self._marks(a),
                 None if vecs is None else vecs[i],
             )
         del lite
@@ -187,7 +214,7 @@ class FittedModel:
         side = self._sides[doc.kind]
         for other in self._sides.values():
             other.remove(doc.id)
-        side.append(doc, q.word, q.char, q.concept, q.senses, q.fuzzy_text, q.vec)
+        side.append(doc, q.word, q.char, q.concept, q.senses, q.fuzzy_text, q.marks, q.vec)
 
     def add(self, doc: PostingDoc) -> None:
         """Index one posting with the fixed IDF (no refit, no rescan); replaces a same-id

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from .features import CHAR_BITS, WORD_BITS, Analysis, SparseVec
 from .geo import coordinates
+from .negation import Marks
 from .semantic import DenseRows
 from .sparse import Column, Rows, csr_of
 from .structure import UNITS, category_index, unit_scale
@@ -29,9 +30,11 @@ class Meta:
     unit: int
     start: float
     end: float
+    owner: int = -1  # code of the posting's owner; -1: none
 
 
-def posting_meta(doc: PostingDoc) -> Meta:
+def posting_meta(doc: PostingDoc, owners: dict[int | str, int]) -> Meta:
+    """Structural facts of a posting; ``owners`` numbers the owners (shared by both sides)."""
     coord = coordinates(doc.postal_code)
     scale = unit_scale(doc.unit)
     qty = float(doc.quantity) * scale[1] if doc.quantity and scale else math.nan
@@ -45,6 +48,7 @@ def posting_meta(doc: PostingDoc) -> Meta:
         unit=unit,
         start=float(doc.available_from.toordinal()) if doc.available_from else -math.inf,
         end=float(doc.available_until.toordinal()) if doc.available_until else math.inf,
+        owner=-1 if doc.owner is None else owners.setdefault(doc.owner, len(owners)),
     )
 
 
@@ -71,6 +75,7 @@ class Side:
     docs: list[PostingDoc | None] = field(default_factory=list)
     fuzzy: list[str] = field(default_factory=list)
     senses: dict[int, dict[str, str]] = field(default_factory=dict)
+    marks: dict[int, Marks] = field(default_factory=dict)  # rows naming grades or negations
     row_of: dict[int | str, int] = field(default_factory=dict)
     main: Segment | None = None
     pending_word: list[SparseVec] = field(default_factory=list)
@@ -79,6 +84,7 @@ class Side:
     delta: Segment | None = None
     dead: int = 0
     windows: int = 0  # rows with an availability window (lets queries skip the date check)
+    owners: dict[int | str, int] = field(default_factory=dict)  # owner -> code, shared by sides
     dense: DenseRows | None = None  # sentence vectors (float16), only with an encoder
 
     def __post_init__(self) -> None:
@@ -91,6 +97,7 @@ class Side:
         self.unit = Column(np.int16)
         self.start = Column(np.float64)
         self.end = Column(np.float64)
+        self.owner = Column(np.int64)
 
     @property
     def n_main(self) -> int:
@@ -107,6 +114,7 @@ class Side:
         concept: SparseVec,
         senses: dict[str, str],
         fuzzy_text: str,
+        marks: Marks | None = None,
         vec: NDArray[np.floating] | None = None,
     ) -> None:
         row = len(self.ids)
@@ -115,8 +123,10 @@ class Side:
         self.fuzzy.append(fuzzy_text)
         if senses:
             self.senses[row] = dict(senses)
+        if marks is not None:
+            self.marks[row] = marks
         self.row_of[doc.id] = row
-        m = posting_meta(doc)
+        m = posting_meta(doc, self.owners)
         if not (math.isinf(m.start) and math.isinf(m.end)):
             self.windows += 1
         self.alive.append(True)
@@ -129,6 +139,7 @@ class Side:
             (self.unit, m.unit),
             (self.start, m.start),
             (self.end, m.end),
+            (self.owner, m.owner),
         ):
             col.append(v)
         self.pending_word.append(word)
@@ -147,6 +158,7 @@ class Side:
         self.docs[row] = None
         self.fuzzy[row] = ""
         self.senses.pop(row, None)
+        self.marks.pop(row, None)
         self.dead += 1
         return True
 
@@ -188,6 +200,7 @@ class Side:
         self.docs = [self.docs[i] for i in keep]
         self.fuzzy = [self.fuzzy[i] for i in keep]
         self.senses = {new_index[r]: s for r, s in old_senses.items() if r in new_index}
+        self.marks = {new_index[r]: m for r, m in self.marks.items() if r in new_index}
         self.row_of = {doc_id: i for i, doc_id in enumerate(self.ids)}
         if self.dense is not None:
             self.dense.keep(keep.astype(np.int64))
@@ -201,6 +214,7 @@ class Side:
             self.unit,
             self.start,
             self.end,
+            self.owner,
         ):
             col.replace(col.view()[keep])
         self.dead = 0
@@ -235,4 +249,5 @@ class Query:
     senses: dict[str, str]
     fuzzy_text: str
     analysis: Analysis | None = None  # None when built from the index (re-analysed on demand)
+    marks: Marks | None = None
     vec: NDArray[np.float32] | None = None  # unit sentence vector (with an encoder)

@@ -91,10 +91,11 @@ class Rematch(Retrieval):
                     word=row_vec(w, r),
                     char=row_vec(c, r),
                     concept=row_vec(kk, r),
-                    meta=posting_meta(doc),
+                    meta=posting_meta(doc, side.owners),
                     senses=side.senses.get(r, {}),
                     fuzzy_text=side.fuzzy[r],
                     vec=None if qvecs is None else qvecs[r - start],
+                    marks=side.marks.get(r),
                 )
                 i = r - start
                 row_s1 = {name: arr[i] for name, arr in s1.items()}

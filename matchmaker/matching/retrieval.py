@@ -104,6 +104,8 @@ class Retrieval(Explaining):
             text[~other.alive.view()] = -1.0
         if q.doc.id in other.row_of:
             text[other.row_of[q.doc.id]] = -1.0
+        if q.meta.owner >= 0:
+            text[other.owner.view() == q.meta.owner] = -1.0  # never the poster's own postings
         pool = max(cfg.candidate_pool, k)
         # structure factors only lower scores: rank the best text matches first, widen if the
         # radius filter leaves too few of them
@@ -165,8 +167,8 @@ class Retrieval(Explaining):
             raise ValueError("score_pair expects a need and an offer")
         q = self._query(need)
         o = self._query(offer)
-        side = Side(len(self.concepts))
-        side.append(offer, o.word, o.char, o.concept, o.senses, o.fuzzy_text)
+        side = Side(len(self.concepts), owners=self._owners)
+        side.append(offer, o.word, o.char, o.concept, o.senses, o.fuzzy_text, o.marks)
         rows = np.array([0], np.int64)
         word = np.array([q.word.dot(o.word)])
         char = np.array([q.char.dot(o.char)])

@@ -12,7 +12,9 @@ from rapidfuzz import fuzz, process
 
 from .factors import structure_factors
 from .fitting import FittedModel
+from .grades import conflicting_grades
 from .index import Query, Side
+from .negation import word_keys
 from .sparse import Rows, reduce_rows
 
 __all__ = ["Scoring"]
@@ -132,6 +134,34 @@ class Scoring(FittedModel):
         floor = self.config.semantic_floor
         return np.clip((np.asarray(cosine, np.float64) - floor) / (1.0 - floor), 0.0, 1.0)
 
+    def _marked(
+        self, q: Query, side: Side, rows: list[int], cand: Rows
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Per row: 1 where the two name different grades of one system (a different material),
+        and 1 where one rules out what the other names."""
+        other_grade, excluded = np.zeros(len(rows)), np.zeros(len(rows))
+        qm = q.marks
+        q_words: frozenset[str] | None = None
+        for i, r in enumerate(rows):
+            cm = side.marks.get(r)
+            if qm is None and cm is None:
+                continue
+            if qm is not None and cm is not None and conflicting_grades(qm.grades, cm.grades):
+                other_grade[i] = 1.0
+            if qm is not None and (qm.negated_words or qm.negated_concepts or qm.negated_grades):
+                lo, hi = int(cand.indptr[i]), int(cand.indptr[i + 1])
+                words = word_keys(side.fuzzy[r].split())
+                grades = cm.grades if cm is not None else frozenset()
+                if qm.rules_out(words, cand.indices[lo:hi].tolist(), grades):
+                    excluded[i] = 1.0
+            if cm is not None and (cm.negated_words or cm.negated_concepts or cm.negated_grades):
+                if q_words is None:
+                    q_words = word_keys(q.fuzzy_text.split())
+                grades = qm.grades if qm is not None else frozenset()
+                if cm.rules_out(q_words, q.concept.idx.tolist(), grades):
+                    excluded[i] = 1.0
+        return other_grade, excluded
+
     def _score_rows(
         self,
         q: Query,
@@ -158,13 +188,21 @@ class Scoring(FittedModel):
             sense_flags, sense_info = np.zeros(len(row_list)), [[] for _ in row_list]
         if st is None:
             st = self._structure(q, side, rows)
+        excluded = other_grade = np.zeros(len(row_list))
+        if q.marks is not None or side.marks:
+            other_grade, excluded = self._marked(q, side, row_list, cand)
         if semantic is not None:
-            # dense similarity likes the wrong alternative ("Aluminium" for "Edelstahl"): where
-            # the offer names a conflicting alternative, meaning similarity counts for nothing
-            semantic = semantic * (1.0 - cfg.semantic_conflict * severity)
+            # dense similarity likes the wrong alternative ("Aluminium" for "Edelstahl", 1.4301 for
+            # 1.4404, what the need rules out): there meaning similarity counts for nothing
+            clash = np.maximum(severity, ((excluded > 0) | (other_grade > 0)).astype(np.float64))
+            semantic = semantic * (1.0 - cfg.semantic_conflict * clash)
         pen_f = (1.0 - cfg.wrong_material * severity) * np.where(
             sense_flags > 0, cfg.wrong_sense, 1.0
         )
+        pen_f = pen_f * np.where(excluded > 0, cfg.excluded, 1.0)
+        pen_f = pen_f * np.where(other_grade > 0, cfg.wrong_grade, 1.0)
+        # a company never needs its own offer: such a pair scores 0 (rank filters it out)
+        pen_f = pen_f * (1.0 - st["same_owner"])
         factor = st["category"] * st["distance_f"] * st["quantity_f"] * st["availability_f"] * pen_f
         fz = np.zeros(len(rows))
         if cfg.w_fuzzy > 0 and q.fuzzy_text and row_list:
@@ -206,6 +244,9 @@ class Scoring(FittedModel):
             "_wrong_material": severity,
             "_wrong_sense": sense_flags,
             "_too_far": st["too_far"],
+            "_same_owner": st["same_owner"],
+            "_excluded": excluded,
+            "_wrong_grade": other_grade,
             "_distance_km": st["distance_km"],
             "_quantity_known": st["quantity_known"],
         }

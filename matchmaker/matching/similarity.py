@@ -18,8 +18,11 @@ class Similarity(Scoring):
 
     def similarity(self, text_a: str, text_b: str) -> float:
         """Symmetric text similarity in [0, 1] (word, char, concepts both ways, fuzzy)."""
-        a = self._query(PostingDoc(id="a", kind="need", title=text_a))
-        b = self._query(PostingDoc(id="b", kind="need", title=text_b))
+        # "spielt nicht Gitarre" is still about a guitar: negation only matters for matching
+        da = PostingDoc(id="a", kind="need", title=text_a)
+        db = PostingDoc(id="b", kind="need", title=text_b)
+        a = self._query(da, self.analyze(da, rule_out=False))
+        b = self._query(db, self.analyze(db, rule_out=False))
         word = a.word.dot(b.word)
         char = a.char.dot(b.char)
         concept, has_k = self._symmetric_concepts(a, b)

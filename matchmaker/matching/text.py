@@ -144,6 +144,7 @@ class RawToken:
     norm: str
     parts: tuple[str, ...] = ()
     in_title: bool = False
+    negated: bool = False  # ruled out by the posting ("kein Aluminium"), see negation.py
 
 
 def raw_tokens(text: str, *, in_title: bool = False) -> list[RawToken]:
@@ -340,6 +341,7 @@ class AnalyzedToken:
     part_stems: tuple[str, ...] = ()
     in_title: bool = False
     corrected: str | None = None  # folded vocabulary word this token was read as (typo)
+    negated: bool = False
 
 
 @dataclass
@@ -358,7 +360,10 @@ class TextAnalyzer:
 
     def content_tokens(self, text: str, *, in_title: bool = False) -> list[RawToken]:
         """Tokens with stop words and intent words/phrases removed."""
-        toks = strip_phrases(raw_tokens(text, in_title=in_title), INTENT_PHRASES)
+        from .negation import mark_negated
+
+        toks = mark_negated(raw_tokens(text, in_title=in_title), text)
+        toks = strip_phrases(toks, INTENT_PHRASES)
         out: list[RawToken] = []
         for t in toks:
             if t.norm in STOPWORDS or t.norm in INTENT_WORDS or t.norm in self.extra_stopwords:
@@ -409,6 +414,7 @@ class TextAnalyzer:
             part_stems=tuple(stem(p, lang) for p in parts),
             in_title=tok.in_title,
             corrected=corrected,
+            negated=tok.negated,
         )
 
     def analyze(self, title: str, description: str, lang: str) -> list[AnalyzedToken]:

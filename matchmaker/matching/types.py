@@ -18,7 +18,7 @@ __all__ = [
     "PostingDoc",
 ]
 
-ENGINE_VERSION = "1.0.1"
+ENGINE_VERSION = "1.2.0"
 
 KINDS = ("need", "offer")
 PUBLIC_COMPONENTS = (
@@ -34,7 +34,15 @@ PUBLIC_COMPONENTS = (
     "availability",
     "penalty",
 )
-HIDDEN_COMPONENTS = ("_wrong_material", "_too_far", "_distance_km", "_quantity_known")
+HIDDEN_COMPONENTS = (
+    "_wrong_material",
+    "_too_far",
+    "_distance_km",
+    "_quantity_known",
+    "_same_owner",
+    "_excluded",
+    "_wrong_grade",
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ class PostingDoc:
     available_from: date | None = None
     available_until: date | None = None
     language: str | None = None
+    # who posted it (e.g. the company id): postings of one owner are never matched with each other
+    owner: int | str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,10 @@ class EngineConfig:
     too_far: float = 0.3
     wrong_material: float = 0.3
     wrong_sense: float = 0.5
+    excluded: float = 0.5  # the partner names what a posting rules out ("nicht 1.4301")
+    # different grades of one designation system (1.4404 / 1.4301): a different material whose
+    # code looks alike, so stronger than wrong_material
+    wrong_grade: float = 0.8
     candidate_pool: int = 40
     prefilter: int = 300
     compact_ratio: float = 0.25
