@@ -32,6 +32,7 @@ from sklearn.metrics.pairwise import linear_kernel
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from matchmaker.matching import Engine, PostingDoc, Thesaurus, load_thesaurus
+from matchmaker.matching.encoder import CachedEncoder, make_encoder
 from matchmaker.matching.text import detect_language
 from matchmaker.matching.thesaurus import CATEGORIES
 
@@ -200,7 +201,54 @@ def _ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
 
-def bench_size(th: Thesaurus, size: int, n_queries: int, rf_queries: int) -> dict[str, Any]:
+def bench_semantic(
+    th: Thesaurus, docs: Sequence[PostingDoc], queries: Sequence[PostingDoc]
+) -> dict[str, Any]:
+    """The engine with the default encoder: encoding every posting once, the fit, ranking new
+    postings including their encoding, memory of the index (with its float16 vectors)."""
+    rss_start = _rss_mb()
+    encoder = make_encoder("default")
+    assert isinstance(encoder, CachedEncoder)
+    encoder.encode(["Vorab geladen: das Modell ist ein fester Anteil des Prozesses"])
+    model_mb = _rss_mb() - rss_start
+    texts = [Engine.encoder_text(d) for d in docs]
+    t0 = time.perf_counter()
+    encoder.encode16(texts)
+    encode_s = time.perf_counter() - t0
+    cache_mb = _rss_mb() - rss_start - model_mb
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    engine = Engine(thesaurus=th, encoder=encoder)
+    engine.fit(docs)  # every text is in the cache: this is the fit without encoding
+    fit_s = time.perf_counter() - t0
+    engine_mb = _rss_mb() - rss0
+    engine.rank(queries[0], k=20)
+    c0 = time.process_time()
+    times = _time_queries(lambda q: engine.rank(q, k=20), queries[1:])  # each encoded anew
+    cpu_ms = (time.process_time() - c0) * 1000 / max(len(times), 1)
+    dense_mb = sum(s.dense.nbytes for s in engine._sides.values() if s.dense) / 2**20
+    per_100k = 100_000 / len(docs)
+    return {
+        "encode_s": round(encode_s, 1),
+        "encode_ms_per_posting": round(encode_s * 1000 / len(docs), 2),
+        "encode_100k_s_estimated": round(encode_s * per_100k, 1),
+        "fit_s_after_encoding": round(fit_s, 2),
+        "rank_k20_with_encoding": _percentiles(times),
+        "rank_cpu_ms_mean_with_encoding": round(cpu_ms, 3),
+        "index_rss_mb": round(engine_mb, 1),
+        "index_rss_mb_per_100k": round(engine_mb * per_100k, 1),
+        "vectors_mb": round(dense_mb, 1),
+        "encoder_cache_mb": round(cache_mb, 1),
+        "model_rss_mb": round(model_mb, 1),
+        "note": "rank times include encoding the new posting (not cached); index memory includes "
+        "the float16 vectors and sign codes; the per-process encoder cache holds another float16 "
+        "copy of every text's vector",
+    }
+
+
+def bench_size(
+    th: Thesaurus, size: int, n_queries: int, rf_queries: int, semantic: bool = True
+) -> dict[str, Any]:
     """Fit on ``size`` postings; time ranking new postings; memory of the fitted index."""
     gen = PostingGenerator(th, seed=size)
     docs = gen.postings(size)
@@ -255,6 +303,7 @@ def bench_size(th: Thesaurus, size: int, n_queries: int, rf_queries: int) -> dic
         )
 
     rf_times = _time_queries(rf_rank, need_q[:rf_queries])
+    sem = bench_semantic(th, docs, need_q) if semantic else None
     eng = _percentiles(eng_times)
     tf = _percentiles(tfidf_times)
     rf = _percentiles(rf_times)
@@ -283,6 +332,7 @@ def bench_size(th: Thesaurus, size: int, n_queries: int, rf_queries: int) -> dic
             "note": f"process.extract over the opposite side, {len(rf_times)} queries"
             + (" (sampled)" if rf_queries < n_queries else ""),
         },
+        **({"engine+encoder": sem} if sem is not None else {}),
         "ratios": {
             "engine_p95_over_tfidf_p95": _ratio(eng["p95_ms"], tf["p95_ms"]),
             "engine_p95_over_rapidfuzz_p95": _ratio(eng["p95_ms"], rf["p95_ms"]),
@@ -291,7 +341,7 @@ def bench_size(th: Thesaurus, size: int, n_queries: int, rf_queries: int) -> dic
     }
 
 
-def bench_rematch(th: Thesaurus, n: int, rf_sample: int) -> dict[str, Any]:
+def bench_rematch(th: Thesaurus, n: int, rf_sample: int, semantic: bool = True) -> dict[str, Any]:
     """All n needs against n offers, top 20 each: engine, TF-IDF, rapidfuzz (sampled)."""
     gen = PostingGenerator(th, seed=7)
     docs = gen.postings(2 * n)
@@ -302,6 +352,16 @@ def bench_rematch(th: Thesaurus, n: int, rf_sample: int) -> dict[str, Any]:
     t0, c0 = time.perf_counter(), time.process_time()
     engine.rank_all("need", k=20)
     eng_s, eng_cpu = time.perf_counter() - t0, time.process_time() - c0
+    del engine
+    sem_s = sem_cpu = None
+    if semantic:
+        encoder = make_encoder("default")
+        sem_engine = Engine(thesaurus=th, encoder=encoder)
+        sem_engine.fit(docs)  # encodes every posting once
+        t0, c0 = time.perf_counter(), time.process_time()
+        sem_engine.rank_all("need", k=20)
+        sem_s, sem_cpu = time.perf_counter() - t0, time.process_time() - c0
+        del sem_engine
 
     t0 = time.perf_counter()
     vec = TfidfVectorizer()
@@ -332,6 +392,11 @@ def bench_rematch(th: Thesaurus, n: int, rf_sample: int) -> dict[str, Any]:
         "k": 20,
         "engine_s": round(eng_s, 2),
         "engine_cpu_s": round(eng_cpu, 2),
+        **(
+            {"engine+encoder_s": round(sem_s, 2), "engine+encoder_cpu_s": round(sem_cpu, 2)}
+            if sem_s is not None and sem_cpu is not None
+            else {}
+        ),
         "tfidf_s": round(tfidf_s, 2),
         "rapidfuzz_s_estimated": round(rf_s, 1),
         "rapidfuzz_note": f"cdist on {len(sample)} needs x {len(offers)} offers, "
@@ -378,6 +443,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rematch", type=int, default=10_000, help="needs (= offers) in rematch")
     parser.add_argument("--rf-rematch-sample", type=int, default=200)
     parser.add_argument("--thesaurus", default=str(ROOT / "data" / "thesaurus"))
+    parser.add_argument(
+        "--no-encoder", action="store_true", help="leave out the engine with the encoder"
+    )
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -389,9 +457,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         out["machine"]["load_avg_start"] = [round(x, 2) for x in os.getloadavg()]
         out["machine"]["peak_rss_mb_start"] = round(_peak_mb(), 1)
         for size in (int(s) for s in args.sizes.split(",") if s):
-            out["sizes"].append(bench_size(th, size, args.queries, args.rf_queries))
+            out["sizes"].append(
+                bench_size(th, size, args.queries, args.rf_queries, not args.no_encoder)
+            )
         if args.rematch:
-            out["rematch"] = bench_rematch(th, args.rematch, args.rf_rematch_sample)
+            out["rematch"] = bench_rematch(
+                th, args.rematch, args.rf_rematch_sample, not args.no_encoder
+            )
     out["machine"]["peak_rss_mb_end"] = round(_peak_mb(), 1)
     out["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     out["total_s"] = round(time.perf_counter() - started, 1)

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     match_candidates: int = Field(default=20, ge=1, le=200)
     followup_days: int = Field(default=14, ge=1, le=365)
     thesaurus_path: Path = Field(default_factory=lambda: project_root() / "data" / "thesaurus")
+    # sentence encoder of the engine's semantic component (see matchmaker/matching/encoder.py)
+    encoder: Literal["none", "default", "sentence-transformers"] = "default"
+    encoder_path: str = ""
     log_level: str = "INFO"
     imprint_url: str = ""
     privacy_url: str = ""
@@ -101,6 +104,11 @@ class Settings(BaseSettings):
         self.base_url = self.base_url.rstrip("/")
         if self.posting_default_validity_days > self.posting_max_validity_days:
             raise ValueError("posting_default_validity_days exceeds posting_max_validity_days")
+        if self.encoder == "sentence-transformers" and not self.encoder_path.strip():
+            raise ValueError(
+                "MATCHMAKER_ENCODER=sentence-transformers needs MATCHMAKER_ENCODER_PATH "
+                "(a local folder with a saved sentence-transformers model)"
+            )
         return self
 
     @property

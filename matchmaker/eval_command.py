@@ -15,6 +15,7 @@ import click
 
 from matchmaker.config import load_settings
 from matchmaker.matching import Engine, EngineConfig, ThesaurusError, load_thesaurus
+from matchmaker.matching.encoder import ENCODER_KINDS, CachedEncoder, EncoderError, shared_encoder
 from matchmaker.matching.evaluation import (
     EvalDataError,
     evaluate_pairs,
@@ -26,6 +27,8 @@ from matchmaker.matching.evaluation import (
 )
 
 __all__ = ["default_thesaurus_path", "eval_command"]
+
+SEMANTIC_ENGINE = "engine+encoder"
 
 
 def default_thesaurus_path() -> Path | None:
@@ -51,6 +54,18 @@ _PathArg = click.Path(exists=True, dir_okay=False, path_type=Path)
     type=click.Path(exists=True, path_type=Path),
     help="Thesaurus folder (default: MATCHMAKER_THESAURUS_PATH, i.e. data/thesaurus).",
 )
+@click.option(
+    "--encoder",
+    "encoder_kind",
+    type=click.Choice(ENCODER_KINDS),
+    default=None,
+    help="Sentence encoder (default: MATCHMAKER_ENCODER); 'none' measures without it.",
+)
+@click.option(
+    "--encoder-path",
+    default=None,
+    help="Model folder for --encoder sentence-transformers (default: MATCHMAKER_ENCODER_PATH).",
+)
 def eval_command(
     postings: Path | None,
     judgments: Path | None,
@@ -58,10 +73,15 @@ def eval_command(
     exclude_file: Path | None,
     pairs: Path | None,
     thesaurus_dir: Path | None,
+    encoder_kind: str | None,
+    encoder_path: str | None,
 ) -> None:
     """Rank every need's offers (or score sentence pairs) with the engine and the baselines.
 
-    Prints JSON: nDCG@10, MRR, P@1, recall@10 per method, or Spearman per method with --pairs.
+    In one run: ``engine`` (words and thesaurus), ``engine+encoder`` (with the semantic
+    component), ``encoder`` (the sentence encoder alone) and the baselines; the encoder methods
+    only when an encoder is configured. Prints JSON: nDCG@10, MRR, P@1, recall@10 per method, or
+    Spearman per method with --pairs.
     """
     if pairs is None and (postings is None or judgments is None):
         raise click.UsageError("give --postings and --judgments, or --pairs")
@@ -73,12 +93,30 @@ def eval_command(
     except ThesaurusError as exc:
         raise click.ClickException(f"invalid thesaurus: {exc}") from exc
 
+    settings = load_settings()
+    try:
+        encoder: CachedEncoder | None = shared_encoder(
+            encoder_kind or settings.encoder,
+            settings.encoder_path if encoder_path is None else encoder_path,
+        )
+    except EncoderError as exc:
+        raise click.ClickException(f"encoder: {exc}") from exc
+
     def factory() -> Engine:
         return Engine(thesaurus=thesaurus, config=EngineConfig())
 
+    engines = {"engine": factory}
+    if encoder is not None:
+        enc = encoder
+
+        def semantic_factory() -> Engine:
+            return Engine(thesaurus=thesaurus, config=EngineConfig(), encoder=enc)
+
+        engines[SEMANTIC_ENGINE] = semantic_factory
+
     try:
         if pairs is not None:
-            result = evaluate_pairs(pairs=load_pairs(pairs), engine_factory=factory)
+            result = evaluate_pairs(pairs=load_pairs(pairs), engines=engines, encoder=encoder)
         else:
             assert postings is not None and judgments is not None
             docs = load_postings(postings)
@@ -95,7 +133,7 @@ def eval_command(
                 chosen = set(listed)
                 need_ids = [i for i in need_ids if (i in chosen) == keep]
             result = evaluate_rankings(
-                postings=docs, judgments=judged, need_ids=need_ids, engine_factory=factory
+                postings=docs, judgments=judged, need_ids=need_ids, engines=engines, encoder=encoder
             ).to_dict()
     except EvalDataError as exc:
         click.echo(f"Error: {exc}", err=True)

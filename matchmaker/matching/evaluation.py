@@ -23,6 +23,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from .baselines import BASELINES, Bm25Baseline, make_baseline
+from .encoder import Encoder
 from .engine import Engine, PostingDoc
 
 __all__ = [
@@ -225,15 +226,43 @@ def _rank_by_scores(offer_ids: Sequence[str], scores: np.ndarray) -> list[str]:
     return [offer_ids[i] for i in order]
 
 
+ENCODER_METHOD = "encoder"
+
+
+def _engine_factories(
+    engine_factory: Callable[[], Engine] | None,
+    engines: Mapping[str, Callable[[], Engine]] | None,
+) -> dict[str, Callable[[], Engine]]:
+    out = dict(engines or {})
+    if engine_factory is not None:
+        out.setdefault("engine", engine_factory)
+    return out
+
+
+def _default_methods(
+    factories: Mapping[str, Callable[[], Engine]], encoder: Encoder | None
+) -> list[str]:
+    return [*factories, *([ENCODER_METHOD] if encoder is not None else []), *BASELINES]
+
+
 def evaluate_rankings(
     *,
     postings: Sequence[PostingDoc],
     judgments: Judgments,
     need_ids: Sequence[str] | None = None,
-    engine_factory: Callable[[], Engine],
-    methods: Sequence[str] = ("engine", *BASELINES),
+    engine_factory: Callable[[], Engine] | None = None,
+    engines: Mapping[str, Callable[[], Engine]] | None = None,
+    encoder: Encoder | None = None,
+    methods: Sequence[str] | None = None,
 ) -> RankingResult:
-    """Rank all offers for each selected need with every method; mean metrics per method."""
+    """Rank all offers for each selected need with every method; mean metrics per method.
+
+    Methods: each named engine (``engine_factory`` is the one called ``engine``), the encoder
+    alone (``encoder``: cosine of need and offer text) and the baselines.
+    """
+    factories = _engine_factories(engine_factory, engines)
+    if methods is None:
+        methods = _default_methods(factories, encoder)
     needs = [d for d in postings if d.kind == "need"]
     offers = [d for d in postings if d.kind == "offer"]
     if need_ids is not None:
@@ -244,8 +273,15 @@ def evaluate_rankings(
     per_need: dict[str, dict[str, dict[str, float]]] = {}
     for method in methods:
         rankings: dict[str, list[str]] = {}
-        if method == "engine":
-            engine = engine_factory()
+        if method == ENCODER_METHOD:
+            assert encoder is not None, "the encoder method needs an encoder"
+            vn = encoder.encode([posting_text(d) for d in needs])
+            vo = encoder.encode([posting_text(d) for d in offers])
+            sims = vn @ vo.T
+            for i, need in enumerate(needs):
+                rankings[str(need.id)] = _rank_by_scores(offer_ids, sims[i])
+        elif method in factories:
+            engine = factories[method]()
             engine.fit(postings)
             for need in needs:
                 cands = engine.rank(need, k=len(offers))
@@ -271,16 +307,30 @@ def evaluate_rankings(
 def evaluate_pairs(
     *,
     pairs: Sequence[tuple[str, str, float]],
-    engine_factory: Callable[[], Engine],
-    methods: Sequence[str] = ("engine", *BASELINES),
+    engine_factory: Callable[[], Engine] | None = None,
+    engines: Mapping[str, Callable[[], Engine]] | None = None,
+    encoder: Encoder | None = None,
+    methods: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Spearman correlation of each method's pair similarity with the gold scores."""
+    """Spearman correlation of each method's pair similarity with the gold scores.
+
+    Works on cross-lingual files too (German first, English second): every method sees the two
+    texts as they are.
+    """
+    factories = _engine_factories(engine_factory, engines)
+    if methods is None:
+        methods = _default_methods(factories, encoder)
     texts = list(dict.fromkeys([p[0] for p in pairs] + [p[1] for p in pairs]))
     gold = [p[2] for p in pairs]
     out: dict[str, dict[str, float]] = {}
     for method in methods:
-        if method == "engine":
-            engine = engine_factory()
+        if method == ENCODER_METHOD:
+            assert encoder is not None, "the encoder method needs an encoder"
+            va = encoder.encode([p[0] for p in pairs])
+            vb = encoder.encode([p[1] for p in pairs])
+            sims = [float(x) for x in (va * vb).sum(axis=1)]
+        elif method in factories:
+            engine = factories[method]()
             engine.fit(
                 PostingDoc(id=i, kind="need" if i % 2 == 0 else "offer", title=t)
                 for i, t in enumerate(texts)
@@ -293,6 +343,7 @@ def evaluate_pairs(
                 sims = [base.pair(a, b) for a, b, _ in pairs]
             else:
                 sims = [float(base.scores([a], [b])[0, 0]) for a, b, _ in pairs]
-        rho = spearmanr(sims, gold).statistic
+        # a method that scores every pair alike (no shared word anywhere) has no correlation
+        rho = spearmanr(sims, gold).statistic if np.ptp(sims) > 0 else 0.0
         out[method] = {"spearman": round(float(rho) if np.isfinite(rho) else 0.0, 4)}
     return {"methods": out, "pairs": len(pairs)}

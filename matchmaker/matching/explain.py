@@ -20,7 +20,10 @@ from .text import fold_words
 from .thesaurus import Thesaurus
 from .types import PostingDoc
 
-__all__ = ["Explanation", "PairFacts", "build_explanation"]
+__all__ = ["SEMANTIC_SHOWN", "Explanation", "PairFacts", "build_explanation"]
+
+# the semantic component is named in an explanation from this value on (below it says nothing)
+SEMANTIC_SHOWN = 0.3
 
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "material": ("Material", "material"),
@@ -354,8 +357,10 @@ def build_explanation(
                 1.0,
             )
         )
-    summary_de, summary_en = _summaries(matched, links, penalties, bonuses, dist)
-    return {
+    semantic = comps.get("semantic", 0.0)
+    meaning = round(semantic, 2) if semantic >= SEMANTIC_SHOWN else None
+    summary_de, summary_en = _summaries(matched, links, penalties, bonuses, dist, meaning)
+    out = {
         "score": round(facts.score, 4),
         "matched_terms": matched,
         "concepts": links,
@@ -365,6 +370,15 @@ def build_explanation(
         "summary_de": summary_de,
         "summary_en": summary_en,
     }
+    if meaning is not None:
+        # the sentence encoder's judgement of the whole texts: it names no words, so none are
+        # claimed
+        out["semantic"] = {
+            "value": meaning,
+            "label_de": "ähnlich in der Bedeutung",
+            "label_en": "similar in meaning",
+        }
+    return out
 
 
 def _summaries(
@@ -373,6 +387,7 @@ def _summaries(
     penalties: list[dict[str, Any]],
     bonuses: list[dict[str, Any]],
     dist: float | None,
+    meaning: float | None = None,
 ) -> tuple[str, str]:
     de: list[str] = []
     en: list[str] = []
@@ -396,6 +411,9 @@ def _summaries(
         ]
         de.append("gemeinsame Wörter: " + ", ".join(words))
         en.append("shared words: " + ", ".join(words))
+    if meaning is not None:
+        de.append(f"ähnlich in der Bedeutung ({meaning:.2f})".replace(".", ","))
+        en.append(f"similar in meaning ({meaning:.2f})")
     if not de:
         de.append("Nur schwache Textähnlichkeit")
         en.append("Only weak text similarity")

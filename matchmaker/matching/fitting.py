@@ -4,20 +4,23 @@ the full refit, and incremental add / update / remove."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .concept_space import ConceptSpace
 from .concepts import ConceptTagger
+from .encoder import CachedEncoder, Encoder, normalise
 from .features import CHAR_BITS, WORD_BITS, Analysis, Featurizer, HashedIdf
 from .grades import grades_of
 from .index import Query, Side, posting_meta
 from .negation import Marks, word_keys
+from .semantic import DenseRows
 from .structure import category_factor_table
 from .text import CompoundSplitter, TextAnalyzer
 from .thesaurus import Thesaurus
-from .types import KINDS, EngineConfig, PostingDoc
+from .types import ENGINE_VERSION, KINDS, EngineConfig, PostingDoc
 
 __all__ = ["FittedModel"]
 
@@ -26,9 +29,21 @@ class FittedModel:
     """The fitted text model and the per-kind index; the base the scoring parts build on."""
 
     def __init__(
-        self, *, thesaurus: Thesaurus | None = None, config: EngineConfig | None = None
+        self,
+        *,
+        thesaurus: Thesaurus | None = None,
+        config: EngineConfig | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
         self.config = config or EngineConfig()
+        # the cache makes every text encoded once per process, however often it is fitted
+        self.encoder: CachedEncoder | None = (
+            None
+            if encoder is None
+            else encoder
+            if isinstance(encoder, CachedEncoder)
+            else CachedEncoder(encoder)
+        )
         self.thesaurus = thesaurus
         self.tagger = ConceptTagger(thesaurus) if thesaurus is not None else None
         self.concepts = ConceptSpace(thesaurus)
@@ -36,7 +51,29 @@ class FittedModel:
         self._fit_calls = 0
         self._owners: dict[int | str, int] = {}
         self._reset_text_model([])
-        self._sides = {k: Side(len(self.concepts), owners=self._owners) for k in KINDS}
+        self._sides = self._new_sides()
+
+    def _new_sides(self) -> dict[str, Side]:
+        dim = self.encoder.dim if self.encoder is not None else 0
+        dense = (lambda: DenseRows(dim)) if dim else (lambda: None)
+        return {k: Side(len(self.concepts), owners=self._owners, dense=dense()) for k in KINDS}
+
+    @property
+    def version(self) -> str:
+        """What to store with a match: the scoring version and, if any, the encoder's name."""
+        if self.encoder is None:
+            return ENGINE_VERSION
+        return f"{ENGINE_VERSION}+{self.encoder.name}"
+
+    @staticmethod
+    def encoder_text(doc: PostingDoc) -> str:
+        """The text a posting is encoded from: title, then description."""
+        return f"{doc.title}. {doc.description}" if doc.description else doc.title
+
+    def _encode(self, docs: Sequence[PostingDoc]) -> NDArray[np.float16] | None:
+        if self.encoder is None:
+            return None
+        return self.encoder.encode16([self.encoder_text(d) for d in docs])
 
     # -- text model ---------------------------------------------------------------------------
     def _reset_text_model(self, corpus_words: Iterable[str]) -> None:
@@ -70,8 +107,16 @@ class FittedModel:
             rule_out=rule_out,
         )
 
-    def _query(self, doc: PostingDoc, analysis: Analysis | None = None) -> Query:
+    def _query(
+        self,
+        doc: PostingDoc,
+        analysis: Analysis | None = None,
+        vec: NDArray[np.floating] | None = None,
+    ) -> Query:
         a = analysis or self.analyze(doc)
+        if vec is None:
+            enc = self._encode([doc])
+            vec = None if enc is None else enc[0]
         return Query(
             doc=doc,
             word=self.word_idf.vector(a.word_tf),
@@ -81,6 +126,7 @@ class FittedModel:
             senses=a.tagging.senses,
             fuzzy_text=a.fuzzy_text,
             analysis=a,
+            vec=None if vec is None else normalise(np.asarray(vec, np.float32))[0],
             marks=self._marks(a),
         )
 
@@ -138,9 +184,13 @@ class FittedModel:
         self.char_idf.fit_df(char_df, len(docs), max_df=cfg.char_max_df)
         self.concepts.fit_idf(concept_df, len(docs))
         del word_df, char_df
+        # sentence vectors in one batch (texts seen before come from the cache)
+        vecs = self._encode(docs)
         # pass 2: weighted, normalised rows into the per-kind index
-        self._sides = {k: Side(len(self.concepts), owners=self._owners) for k in KINDS}
-        for d, (wcols, wtf, ccols, ctf, hits, senses, fz, a) in zip(docs, lite, strict=True):
+        self._sides = self._new_sides()
+        for i, (d, (wcols, wtf, ccols, ctf, hits, senses, fz, a)) in enumerate(
+            zip(docs, lite, strict=True)
+        ):
             self._sides[d.kind].append(
                 d,
                 self.word_idf.vector_arrays(wcols, wtf),
@@ -149,6 +199,7 @@ class FittedModel:
                 senses,
                 fz,
                 self._marks(a),
+                None if vecs is None else vecs[i],
             )
         del lite
         for side in self._sides.values():
@@ -163,7 +214,7 @@ class FittedModel:
         side = self._sides[doc.kind]
         for other in self._sides.values():
             other.remove(doc.id)
-        side.append(doc, q.word, q.char, q.concept, q.senses, q.fuzzy_text, q.marks)
+        side.append(doc, q.word, q.char, q.concept, q.senses, q.fuzzy_text, q.marks, q.vec)
 
     def add(self, doc: PostingDoc) -> None:
         """Index one posting with the fixed IDF (no refit, no rescan); replaces a same-id

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from .features import CHAR_BITS, WORD_BITS, Analysis, SparseVec
 from .geo import coordinates
 from .negation import Marks
+from .semantic import DenseRows
 from .sparse import Column, Rows, csr_of
 from .structure import UNITS, category_index, unit_scale
 from .types import PostingDoc
@@ -84,6 +85,7 @@ class Side:
     dead: int = 0
     windows: int = 0  # rows with an availability window (lets queries skip the date check)
     owners: dict[int | str, int] = field(default_factory=dict)  # owner -> code, shared by sides
+    dense: DenseRows | None = None  # sentence vectors (float16), only with an encoder
 
     def __post_init__(self) -> None:
         self.alive = Column(np.bool_)
@@ -113,6 +115,7 @@ class Side:
         senses: dict[str, str],
         fuzzy_text: str,
         marks: Marks | None = None,
+        vec: NDArray[np.floating] | None = None,
     ) -> None:
         row = len(self.ids)
         self.ids.append(doc.id)
@@ -142,6 +145,9 @@ class Side:
         self.pending_word.append(word)
         self.pending_char.append(char)
         self.pending_concept.append(concept)
+        if self.dense is not None:
+            assert vec is not None, "an engine with an encoder indexes a vector per posting"
+            self.dense.append(vec)
         self.delta = None
 
     def remove(self, doc_id: int | str) -> bool:
@@ -196,6 +202,8 @@ class Side:
         self.senses = {new_index[r]: s for r, s in old_senses.items() if r in new_index}
         self.marks = {new_index[r]: m for r, m in self.marks.items() if r in new_index}
         self.row_of = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        if self.dense is not None:
+            self.dense.keep(keep.astype(np.int64))
         for col in (
             self.alive,
             self.cat,
@@ -242,3 +250,4 @@ class Query:
     fuzzy_text: str
     analysis: Analysis | None = None  # None when built from the index (re-analysed on demand)
     marks: Marks | None = None
+    vec: NDArray[np.float32] | None = None  # unit sentence vector (with an encoder)

@@ -63,6 +63,12 @@ class Rematch(Retrieval):
         out: dict[int | str, list[Candidate]],
     ) -> None:
         alive = side.alive.view()
+        dense = side.dense if self.encoder is not None else None
+        other_vecs = (
+            other.dense.as_float32()
+            if dense is not None and other.dense is not None and other.dense.n
+            else None
+        )
 
         def row_vec(m: sp.csr_matrix, r: int) -> SparseVec:
             lo, hi = m.indptr[r], m.indptr[r + 1]
@@ -70,7 +76,12 @@ class Rematch(Retrieval):
 
         for start in range(0, len(side.ids), block):
             stop = min(start + block, len(side.ids))
-            s1 = self._stage1_block(w[start:stop], c[start:stop], kk[start:stop], kind, other)
+            qvecs = None
+            if dense is not None and other_vecs is not None:
+                qvecs = dense.view()[start:stop].astype(np.float32)
+            s1 = self._stage1_block(
+                w[start:stop], c[start:stop], kk[start:stop], kind, other, qvecs, other_vecs
+            )
             for r in range(start, stop):
                 doc = side.docs[r]
                 if not alive[r] or doc is None:
@@ -83,6 +94,7 @@ class Rematch(Retrieval):
                     meta=posting_meta(doc, side.owners),
                     senses=side.senses.get(r, {}),
                     fuzzy_text=side.fuzzy[r],
+                    vec=None if qvecs is None else qvecs[r - start],
                     marks=side.marks.get(r),
                 )
                 i = r - start
@@ -96,6 +108,8 @@ class Rematch(Retrieval):
         concept: sp.csr_matrix,
         kind: str,
         other: Side,
+        qvecs: NDArray[np.float32] | None = None,
+        other_vecs: NDArray[np.float32] | None = None,
     ) -> dict[str, NDArray[np.float64]]:
         """Stage-1 scores of a block of indexed queries at once (sparse matrix products)."""
         if len(self.concepts) and concept.nnz:
@@ -127,9 +141,17 @@ class Rematch(Retrieval):
         text = np.multiply(w_all, cfg.w_word, dtype=np.float32)
         text += np.multiply(c_all, cfg.w_char, dtype=np.float32)
         text += (wk * k_all).astype(np.float32)
-        text /= (cfg.w_word + cfg.w_char + wk).astype(np.float32)
+        total = cfg.w_word + cfg.w_char + wk
+        sem = None
+        if qvecs is not None and other_vecs is not None:
+            sem = self._semantic(qvecs @ other_vecs.T)
+            text += np.multiply(sem, cfg.w_semantic, dtype=np.float32)
+            total = total + cfg.w_semantic
+        text /= total.astype(np.float32)
         text[:, ~other.alive.view()] = -1.0
         out = {"word": w_all, "char": c_all, "text": text}
+        if sem is not None:
+            out["semantic"] = sem
         width = max(cfg.prefilter, cfg.candidate_pool)
         if text.shape[1] > width:
             out["top"] = np.argpartition(-text, width - 1, axis=1)[:, :width]

@@ -3,6 +3,9 @@ prefilter on text, radius filter) and the exact score of the best candidates; ``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -34,11 +37,32 @@ class Retrieval(Explaining):
         if not words:
             z = np.zeros(0)
             return {"word": z, "char": z, "concept": z}
-        return {
+        out = {
             "word": np.concatenate(words),
             "char": np.concatenate(chars),
             "concept": np.concatenate(concepts),
         }
+        dense = side.dense
+        if q.vec is not None and dense is not None and dense.n:
+            if dense.n <= self.config.exact_dense_limit:
+                out["semantic"] = self._semantic(dense.cosine_all(q.vec))
+            else:
+                out["dense_rows"] = dense.nearest(q.vec, self.config.dense_candidates)
+        return out
+
+    def _merged_semantic(
+        self, q: Query, other: Side, lexical: NDArray[np.float64], s1: Mapping[str, Any]
+    ) -> NDArray[np.float64]:
+        """Semantic values of a large side: exact for the dense nearest rows merged with the best
+        lexical rows, 0 (a lower bound) elsewhere, so a pair with no shared word is still found."""
+        assert q.vec is not None and other.dense is not None
+        cfg = self.config
+        semantic = np.zeros(len(lexical))
+        width = min(max(cfg.prefilter, cfg.candidate_pool), len(lexical))
+        best = np.argpartition(-lexical, width - 1)[:width] if width else np.zeros(0, np.int64)
+        rows = np.union1d(best.astype(np.int64), s1.get("dense_rows", np.zeros(0, np.int64)))
+        semantic[rows] = self._semantic(other.dense.cosine(q.vec, rows))
+        return semantic
 
     def rank(self, doc: PostingDoc, k: int = 10, *, min_score: float = 0.0) -> list[Candidate]:
         """Best postings of the opposite kind for ``doc`` (which need not be indexed)."""
@@ -61,6 +85,7 @@ class Retrieval(Explaining):
         if s1 is None:
             s1 = self._stage1(q, other)
         n = len(s1["word"])
+        semantic = s1.get("semantic")
         if "text" in s1:
             text = s1["text"]
         else:
@@ -69,7 +94,13 @@ class Retrieval(Explaining):
             text = cfg.w_word * s1["word"] + cfg.w_char * s1["char"]
             if wk:
                 text += wk * s1["concept"]
-            text /= cfg.w_word + cfg.w_char + wk
+            total = cfg.w_word + cfg.w_char + wk
+            if q.vec is not None and other.dense is not None:
+                if semantic is None:
+                    semantic = self._merged_semantic(q, other, text, s1)
+                text += cfg.w_semantic * semantic
+                total += cfg.w_semantic
+            text /= total
             text[~other.alive.view()] = -1.0
         if q.doc.id in other.row_of:
             text[other.row_of[q.doc.id]] = -1.0
@@ -107,7 +138,14 @@ class Retrieval(Explaining):
             return []
         st_rows = {name: arr[keep] for name, arr in st.items()}
         score, comps, sense_info = self._score_rows(
-            q, other, rows, s1["word"][rows], s1["char"][rows], st_rows, k
+            q,
+            other,
+            rows,
+            s1["word"][rows],
+            s1["char"][rows],
+            st_rows,
+            k,
+            None if semantic is None else semantic[rows],
         )
         order = np.lexsort((rows, -score))[:k]
         order = order[score[order] >= min_score]
@@ -134,5 +172,8 @@ class Retrieval(Explaining):
         rows = np.array([0], np.int64)
         word = np.array([q.word.dot(o.word)])
         char = np.array([q.char.dot(o.char)])
-        score, comps, sense_info = self._score_rows(q, side, rows, word, char)
+        semantic = None
+        if q.vec is not None and o.vec is not None:
+            semantic = self._semantic(np.array([float(q.vec @ o.vec)]))
+        score, comps, sense_info = self._score_rows(q, side, rows, word, char, semantic=semantic)
         return self._candidate(q, offer, float(score[0]), comps, 0, sense_info[0])

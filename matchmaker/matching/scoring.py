@@ -112,15 +112,27 @@ class Scoring(FittedModel):
         fuzzy: NDArray[np.float64],
         has_concepts: NDArray[np.float64],
         symmetric: bool = False,
+        semantic: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
         cfg = self.config
         if symmetric:
             ww, wc, wk, wf = cfg.s_word, cfg.s_char, cfg.s_concept, cfg.s_fuzzy
+            ws = cfg.s_semantic
         else:
             ww, wc, wk, wf = cfg.w_word, cfg.w_char, cfg.w_concept, cfg.w_fuzzy
+            ws = cfg.w_semantic
         wk_eff = wk * has_concepts
         total = ww + wc + wf + wk_eff
-        return (ww * word + wc * char + wk_eff * concept + wf * fuzzy) / total
+        value = ww * word + wc * char + wk_eff * concept + wf * fuzzy
+        if semantic is not None:
+            total = total + ws
+            value = value + ws * semantic
+        return value / total
+
+    def _semantic(self, cosine: NDArray[np.floating]) -> NDArray[np.float64]:
+        """Cosine rescaled so that unrelated texts (cosine <= semantic_floor) count 0."""
+        floor = self.config.semantic_floor
+        return np.clip((np.asarray(cosine, np.float64) - floor) / (1.0 - floor), 0.0, 1.0)
 
     def _marked(
         self, q: Query, side: Side, rows: list[int], cand: Rows
@@ -159,6 +171,7 @@ class Scoring(FittedModel):
         char: NDArray[np.float64],
         st: dict[str, NDArray[np.float64]] | None = None,
         k: int | None = None,
+        semantic: NDArray[np.float64] | None = None,
     ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]], list[Any]]:
         """Exact scores of candidate rows (second stage).
 
@@ -178,6 +191,11 @@ class Scoring(FittedModel):
         excluded = other_grade = np.zeros(len(row_list))
         if q.marks is not None or side.marks:
             other_grade, excluded = self._marked(q, side, row_list, cand)
+        if semantic is not None:
+            # dense similarity likes the wrong alternative ("Aluminium" for "Edelstahl", 1.4301 for
+            # 1.4404, what the need rules out): there meaning similarity counts for nothing
+            clash = np.maximum(severity, ((excluded > 0) | (other_grade > 0)).astype(np.float64))
+            semantic = semantic * (1.0 - cfg.semantic_conflict * clash)
         pen_f = (1.0 - cfg.wrong_material * severity) * np.where(
             sense_flags > 0, cfg.wrong_sense, 1.0
         )
@@ -191,22 +209,32 @@ class Scoring(FittedModel):
             todo = np.arange(len(rows))
             if k is not None and len(rows) > k:
                 base = self._combine(
-                    word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k
+                    word=word,
+                    char=char,
+                    concept=concept,
+                    fuzzy=fz,
+                    has_concepts=has_k,
+                    semantic=semantic,
                 )
                 total = cfg.w_word + cfg.w_char + cfg.w_fuzzy + cfg.w_concept * has_k
+                if semantic is not None:
+                    total = total + cfg.w_semantic
                 lower = base * factor
                 upper = lower + cfg.w_fuzzy / total * factor
                 kth = np.partition(lower, len(lower) - k)[len(lower) - k]
                 todo = np.flatnonzero(upper >= kth)
             texts = [side.fuzzy[row_list[i]] for i in todo.tolist()]
             fz[todo] = process.cdist([q.fuzzy_text], texts, scorer=fuzz.token_set_ratio)[0] / 100.0
-        text = self._combine(word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k)
+        text = self._combine(
+            word=word, char=char, concept=concept, fuzzy=fz, has_concepts=has_k, semantic=semantic
+        )
         score = text * factor
         comps = {
             "text_word": word,
             "text_char": char,
             "concept": concept,
             "fuzzy": fz,
+            "semantic": np.zeros(len(rows)) if semantic is None else semantic,
             "text": text,
             "category": st["category"],
             "distance": st["distance"],

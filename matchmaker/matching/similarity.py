@@ -27,6 +27,9 @@ class Similarity(Scoring):
         char = a.char.dot(b.char)
         concept, has_k = self._symmetric_concepts(a, b)
         fz = fuzz.token_set_ratio(a.fuzzy_text, b.fuzzy_text) / 100.0
+        semantic = None
+        if a.vec is not None and b.vec is not None:
+            semantic = self._semantic(np.array([float(a.vec @ b.vec)]))
         val = self._combine(
             word=np.array([word]),
             char=np.array([char]),
@@ -34,6 +37,7 @@ class Similarity(Scoring):
             fuzzy=np.array([fz]),
             has_concepts=np.array([has_k]),
             symmetric=True,
+            semantic=semantic,
         )
         return float(np.clip(val[0], 0.0, 1.0))
 

@@ -26,6 +26,7 @@ PUBLIC_COMPONENTS = (
     "text_char",
     "concept",
     "fuzzy",
+    "semantic",
     "text",
     "category",
     "distance",
@@ -77,6 +78,14 @@ class EngineConfig:
     s_char: float = 0.40
     s_concept: float = 0.10
     s_fuzzy: float = 0.10
+    # semantic component (sentence encoder; only with an encoder): its weight in the text mean,
+    # and the cosine below which it counts 0 (rescaled linearly to [0, 1] above)
+    w_semantic: float = 0.50
+    s_semantic: float = 2.50
+    semantic_floor: float = 0.0
+    semantic_conflict: float = 1.0  # share of the semantic part a wrong material takes away
+    dense_candidates: int = 200  # dense nearest rows merged with the lexical candidates
+    exact_dense_limit: int = 2048  # sides up to this size get the exact cosine for every row
     title_weight: float = 2.0
     part_weight: float = 0.5
     number_weight: float = 0.3

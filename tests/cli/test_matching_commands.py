@@ -53,7 +53,15 @@ def test_eval_prints_the_methods_as_json(invoke: Invoke, tmp_path: Path) -> None
     result = invoke("eval", "--postings", str(postings), "--judgments", str(judgments))
     assert result.exit_code == 0, result.output
     methods = json.loads(result.output)["methods"]
-    assert set(methods) == {"engine", "rapidfuzz", "tfidf", "tfidf-char", "bm25"}
+    assert set(methods) == {
+        "engine",
+        "engine+encoder",
+        "encoder",
+        "rapidfuzz",
+        "tfidf",
+        "tfidf-char",
+        "bm25",
+    }
     assert set(methods["engine"]) == {"ndcg@10", "mrr", "p@1", "recall@10"}
 
 

@@ -37,7 +37,9 @@ def _ids(cands: list) -> list:  # type: ignore[type-arg]
 # scoring change can be told apart from old suggestions: when this test fails, the scores changed,
 # so raise ENGINE_VERSION and record the new fingerprint under it (the message prints it).
 SCORE_FINGERPRINTS = {
-    "1.2.0": "56d24fd97424ca3c",
+    # on the evaluation set with the cross-language needs n099-n110 (the set grew, so the same
+    # version prints another fingerprint than on the 98-need set)
+    "1.2.0": "f965b045c2aa5c67",
 }
 
 

@@ -113,7 +113,9 @@ def test_invalid_pairs_name_file_and_line(tmp_path: Path, text: str, message: st
 
 
 EVAL = FIXTURES / "eval"
-METHODS = {"engine", "rapidfuzz", "tfidf", "tfidf-char", "bm25"}
+BASELINE_METHODS = {"rapidfuzz", "tfidf", "tfidf-char", "bm25"}
+# with the default encoder: the engine with and without it, the encoder alone, the baselines
+METHODS = {"engine", "engine+encoder", "encoder", *BASELINE_METHODS}
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -135,6 +137,29 @@ def test_cli_ranking_end_to_end() -> None:
         assert set(m) == {"ndcg@10", "mrr", "p@1", "recall@10"}
         assert all(0.0 <= v <= 1.0 for v in m.values())
     assert data["methods"]["engine"]["p@1"] == 1.0
+
+
+def test_cli_without_encoder_reports_the_lexical_engine_and_baselines() -> None:
+    code, out, _ = _run(
+        "--postings",
+        str(EVAL / "postings.jsonl"),
+        "--judgments",
+        str(EVAL / "judgments.jsonl"),
+        "--encoder",
+        "none",
+    )
+    assert code == 0, out
+    assert set(json.loads(out)["methods"]) == {"engine", *BASELINE_METHODS}
+
+
+def test_cli_pairs_across_languages() -> None:
+    """German first, English second: the encoder meets what shares no word."""
+    code, out, _ = _run("--pairs", str(EVAL / "pairs-de-en.csv"))
+    assert code == 0, out
+    methods = json.loads(out)["methods"]
+    assert set(methods) == METHODS
+    assert methods["encoder"]["spearman"] > 0.5
+    assert methods["engine+encoder"]["spearman"] > methods["engine"]["spearman"]
 
 
 def test_cli_needs_and_exclude_needs_split_the_set() -> None:
