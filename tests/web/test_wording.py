@@ -136,3 +136,24 @@ def test_postal_codes_are_checked_against_the_german_ones(
     assert snapshot(session) == before
     accepted = post_form(member, "/my/postings/new", posting_form(postal_code="99084"))
     assert accepted.status_code == 302
+
+
+def test_every_error_of_the_posting_form_is_shown_at_once(
+    client: FlaskClient, session: Session, world: World
+) -> None:
+    """Before, the validity past the limit appeared only on the submit after the other two."""
+    from datetime import date, timedelta
+
+    member = login_as(client, world.member_a1)
+    too_long = (date.today() + timedelta(days=400)).isoformat()
+    before = snapshot(session)
+    response = post_form(
+        member,
+        "/my/postings/new",
+        posting_form(quantity="-5", radius_km="abc", valid_until=too_long),
+    )
+    assert response.status_code == 422
+    page = text_of(response)
+    for name in ("quantity", "radius_km", "valid_until"):
+        assert _field_message(page, name), name
+    assert snapshot(session) == before
