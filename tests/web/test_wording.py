@@ -157,3 +157,29 @@ def test_every_error_of_the_posting_form_is_shown_at_once(
     for name in ("quantity", "radius_km", "valid_until"):
         assert _field_message(page, name), name
     assert snapshot(session) == before
+
+
+def test_a_waiting_companys_posting_is_not_listed_as_published(
+    app: Flask, session: Session, world: World
+) -> None:
+    """Before, a pending company's active offer stood under "Recently published in your
+    networks" although nobody but its members and managers could see it."""
+    make_posting(session, world.member_pending, title="Angebot einer wartenden Firma")
+    make_posting(session, world.member_a1, title="Angebot einer freigegebenen Firma")
+    session.commit()
+    dashboard = body(login_as(app.test_client(), world.manager_a), "/manage/")
+    assert "Angebot einer freigegebenen Firma" in dashboard
+    assert "Angebot einer wartenden Firma" not in dashboard
+    assert "Angebot einer wartenden Firma" not in body(app.test_client(), "/postings")
+
+
+def test_the_approval_mail_and_the_approval_card_say_the_same(app: Flask, world: World) -> None:
+    """Visitors see approved companies' active postings: the card said "everybody", the mail
+    "the companies of your networks"."""
+    templates = Path(formatting.__file__).resolve().parents[2] / "templates"
+    card = (templates / "manager" / "company.html").read_text()
+    for name in ("company_approved.txt", "company_approved.html"):
+        mail = (templates / "emails" / name).read_text()
+        assert "visible to everybody, visitors of the site included" in mail
+        assert "visible to the companies of your networks" not in mail
+    assert "visible to everybody, visitors of the site included" in card
