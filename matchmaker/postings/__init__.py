@@ -19,6 +19,7 @@ from matchmaker.postings.editing import (
     category_by_slug,
     check_validity,
     create_posting,
+    parse_posting,
     posting_values,
     update_posting,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "get_posting",
     "kind_label",
     "moderate_posting",
+    "parse_posting",
     "posting_history",
     "posting_values",
     "renew_posting",

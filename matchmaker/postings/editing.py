@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +13,14 @@ from sqlmodel import Session
 from matchmaker import audit, clock
 from matchmaker.access import Actor, editable_postings_clause
 from matchmaker.db import utcnow
-from matchmaker.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
+from matchmaker.errors import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+)
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.matching.text import detect_language
 from matchmaker.models import Category, Company, Posting, PostingBase, PostingStatus
@@ -85,6 +92,53 @@ def check_validity(valid_until: date | None, *, today: date, limits: Limits) -> 
             _l("A posting can be valid for at most %(days)s days.", days=limits.max_validity_days),
         )
     return valid_until
+
+
+def _raw_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(str(value).strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_posting(
+    session: Session,
+    payload: Mapping[str, Any],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    today: date | None = None,
+    kept_category_id: int | None = None,
+) -> PostingCreate:
+    """Validate a posting's input and its rules (validity range, offered category) together,
+    so that a form shows every problem at once instead of one more on each submit."""
+    today = today or clock.today()
+    problems: list[FieldError] = []
+    data: PostingCreate | None = None
+    try:
+        data = parse(PostingCreate, payload)
+    except InvalidInput as error:
+        problems.extend(error.errors)
+    failed = {problem.field for problem in problems}
+    valid_until = data.valid_until if data else _raw_date(payload.get("valid_until") or "")
+    category = data.category if data else str(payload.get("category") or "")
+    checks: list[Callable[[], object]] = []
+    if valid_until is not None and "valid_until" not in failed:
+        checks.append(lambda: check_validity(valid_until, today=today, limits=limits))
+    if category and "category" not in failed:
+        checks.append(lambda: category_by_slug(session, category, kept_id=kept_category_id))
+    for check in checks:
+        try:
+            check()
+        except InvalidInput as error:
+            problems.extend(error.errors)
+    if problems:
+        raise InvalidInput(problems)
+    assert data is not None
+    return data
 
 
 def _values(
@@ -201,7 +255,9 @@ def update_posting(
         merged["valid_until"] = max(merged["valid_until"], today)
     if "language" not in changes and ("title" in changes or "description" in changes):
         merged["language"] = None  # detect again
-    data = parse(PostingCreate, merged)
+    data = parse_posting(
+        session, merged, limits=limits, today=today, kept_category_id=posting.category_id
+    )
     values = _values(
         session,
         data,

@@ -26,9 +26,10 @@ MODERATION_SUBJECTS: dict[str, Callable[[str], Any]] = {
 
 
 def is_moderation(actor: Actor, posting: Posting, action: str) -> bool:
-    """A pause or withdrawal by somebody who does not post for the company."""
+    """A pause or withdrawal by a person who does not post for the company (the system actor
+    of the CLI and the demo loader acts on the company's behalf)."""
     own = actor.is_member and actor.company_id == posting.company_id
-    return action in MODERATION_ACTIONS and not own
+    return action in MODERATION_ACTIONS and actor.user_id is not None and not own
 
 
 def require_reason(reason: str) -> str:

@@ -17,6 +17,7 @@ from matchmaker import clock
 from matchmaker.access import (
     Actor,
     editable_postings_clause,
+    live_posting_clause,
     moderated_postings_clause,
     visible_postings_clause,
 )
@@ -63,6 +64,7 @@ class PostingFilters:
     query: str | None = None
     status: str | None = None
     company_id: int | None = None
+    live_only: bool = False  # publicly live: active, valid and the company approved
 
 
 def load_checked(session: Session, posting_id: int, clause: Any, actor: Actor) -> Posting:
@@ -163,6 +165,8 @@ def search_postings(
         stmt = stmt.where(Posting.status == filters.status)
     if filters.company_id is not None:
         stmt = stmt.where(Posting.company_id == filters.company_id)
+    if filters.live_only:
+        stmt = stmt.where(live_posting_clause(today))
     if filters.category:
         stmt = stmt.join(Category, Category.id == Posting.category_id).where(
             Category.slug == filters.category

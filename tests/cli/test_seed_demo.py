@@ -275,3 +275,27 @@ def test_the_real_demo_data_loads_with_the_documented_counts(
         login = accounts.authenticate(session=session, email=email, password=demo.DEMO_PASSWORD)
         assert login.user is not None, email
     session.rollback()
+
+
+README_MANAGER = "k.hoffmann@praezision-thueringen.example"
+
+
+@needs_real_demo
+def test_the_readmes_demo_manager_has_a_registration_to_approve(
+    invoke: Invoke, session: Session
+) -> None:
+    """Before, the three waiting companies belonged to other managers' networks: the first
+    manager login a new user tries showed no work of a manager."""
+    assert README_MANAGER in (REPO / "README.md").read_text()
+    assert invoke("seed-demo").exit_code == 0
+    manager = session.execute(select(User).where(User.email == README_MANAGER)).scalar_one()
+    networks = {n.id for n in manager.managed_networks}
+    waiting = [
+        company
+        for company in session.execute(select(Company).where(Company.status == "pending"))
+        .scalars()
+        .all()
+        if networks & {n.id for n in company.networks}
+    ]
+    assert waiting, "the README's manager has nothing to approve"
+    session.rollback()

@@ -136,3 +136,50 @@ def test_postal_codes_are_checked_against_the_german_ones(
     assert snapshot(session) == before
     accepted = post_form(member, "/my/postings/new", posting_form(postal_code="99084"))
     assert accepted.status_code == 302
+
+
+def test_every_error_of_the_posting_form_is_shown_at_once(
+    client: FlaskClient, session: Session, world: World
+) -> None:
+    """Before, the validity past the limit appeared only on the submit after the other two."""
+    from datetime import date, timedelta
+
+    member = login_as(client, world.member_a1)
+    too_long = (date.today() + timedelta(days=400)).isoformat()
+    before = snapshot(session)
+    response = post_form(
+        member,
+        "/my/postings/new",
+        posting_form(quantity="-5", radius_km="abc", valid_until=too_long),
+    )
+    assert response.status_code == 422
+    page = text_of(response)
+    for name in ("quantity", "radius_km", "valid_until"):
+        assert _field_message(page, name), name
+    assert snapshot(session) == before
+
+
+def test_a_waiting_companys_posting_is_not_listed_as_published(
+    app: Flask, session: Session, world: World
+) -> None:
+    """Before, a pending company's active offer stood under "Recently published in your
+    networks" although nobody but its members and managers could see it."""
+    make_posting(session, world.member_pending, title="Angebot einer wartenden Firma")
+    make_posting(session, world.member_a1, title="Angebot einer freigegebenen Firma")
+    session.commit()
+    dashboard = body(login_as(app.test_client(), world.manager_a), "/manage/")
+    assert "Angebot einer freigegebenen Firma" in dashboard
+    assert "Angebot einer wartenden Firma" not in dashboard
+    assert "Angebot einer wartenden Firma" not in body(app.test_client(), "/postings")
+
+
+def test_the_approval_mail_and_the_approval_card_say_the_same(app: Flask, world: World) -> None:
+    """Visitors see approved companies' active postings: the card said "everybody", the mail
+    "the companies of your networks"."""
+    templates = Path(formatting.__file__).resolve().parents[2] / "templates"
+    card = (templates / "manager" / "company.html").read_text()
+    for name in ("company_approved.txt", "company_approved.html"):
+        mail = (templates / "emails" / name).read_text()
+        assert "visible to everybody, visitors of the site included" in mail
+        assert "visible to the companies of your networks" not in mail
+    assert "visible to everybody, visitors of the site included" in card

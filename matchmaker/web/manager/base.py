@@ -11,7 +11,6 @@ from matchmaker.models import (
     Company,
     CompanyStatus,
     Network,
-    PostingStatus,
     Role,
 )
 from matchmaker.review import queue as review_queue
@@ -64,7 +63,8 @@ def dashboard() -> str:
     recent = postings.search_postings(
         session=session,
         actor=acting,
-        filters=postings.PostingFilters(status=PostingStatus.ACTIVE.value),
+        # "Published" means what everybody sees: not the postings of a company still waiting.
+        filters=postings.PostingFilters(live_only=True),
         managed_only=True,
         per_page=RECENT_POSTINGS,
     )

@@ -18,7 +18,7 @@ from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Company, CompanyStatus, PostingKind, PostingStatus, Role, Unit
 from matchmaker.review import company_view
-from matchmaker.schemas import PostingCreate, RenewalInput
+from matchmaker.schemas import RenewalInput
 from matchmaker.validation import parse
 from matchmaker.web.common import (
     Form,
@@ -133,7 +133,7 @@ def new_posting() -> str | Response | tuple[str, int]:
             raise InvalidInput.single(
                 "action", "enum", _l("Please choose one of the offered values.")
             )
-        data = parse(PostingCreate, _posting_payload(values))
+        data = postings.parse_posting(db(), _posting_payload(values), limits=limits())
         posting = postings.create_posting(
             session=db(),
             actor=actor(),

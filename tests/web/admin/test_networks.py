@@ -131,7 +131,7 @@ BAD_INPUT = [
     ("name", "N" * 161, "Please enter at most 160 characters."),
     ("name", "Zwei\nZeilen", "Please enter a single line."),
     ("region", "R" * 121, "Please enter at most 120 characters."),
-    ("description", "D" * 2001, "Please enter at most 2000 characters."),
+    ("description", "D" * 2001, "Please enter at most 2,000 characters."),
     ("description", "Steuer\x07zeichen", "The text contains invisible control characters."),
 ]
 

@@ -157,7 +157,7 @@ def test_too_long_reason_is_refused(
     client.get("/language/en")
     response = review(client, world.pending_a, "reject", "pending", reason="x" * 2001)
     assert response.status_code == 422
-    assert "Please enter at most 2000 characters." in text_of(response)
+    assert "Please enter at most 2,000 characters." in text_of(response)
     assert row(session, Company, world.pending_a.id) == before
     assert sent_mails(settings.instance_path) == []
 
