@@ -12,8 +12,7 @@ from matchmaker.security_headers import HEADERS
     "url", ["/", "/healthz", "/no-such-page", "/api/v1/no-such-thing", "/static/favicon.svg"]
 )
 def test_every_response_has_the_security_headers(client: FlaskClient, url: str) -> None:
-    response = client.get(url)
-    response.close()  # a static file is streamed from disk
+    response = client.get(url, buffered=True)  # a static file is streamed: read it whole
     for name, value in HEADERS.items():
         assert response.headers.get(name) == value, (url, name)
     assert "script-src 'self'" in HEADERS["Content-Security-Policy"]
