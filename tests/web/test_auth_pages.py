@@ -453,11 +453,11 @@ def test_a_concurrent_registration_with_the_same_address_gets_a_clear_message_an
 ) -> None:
     """Another registration commits the address between the check and this commit: the unique
     index refuses it; the user reads why, and the managers were not mailed about it."""
-    from matchmaker import companies
+    from matchmaker.companies import profiles
     from matchmaker.models import OutboxMessage
     from tests.factories import make_user
 
-    check = companies.ensure_email_free
+    check = profiles.ensure_email_free
 
     def check_then_lose_the_race(*args: Any, **kwargs: Any) -> None:
         check(*args, **kwargs)
@@ -470,7 +470,7 @@ def test_a_concurrent_registration_with_the_same_address_gets_a_clear_message_an
             )
             other.commit()
 
-    monkeypatch.setattr(companies, "ensure_email_free", check_then_lose_the_race)
+    monkeypatch.setattr(profiles, "ensure_email_free", check_then_lose_the_race)
     response = post_form(client, "/register", registration(email="jana@gamma.example"))
     assert response.status_code == 422
     assert "Mit dieser E-Mail-Adresse gibt es bereits ein Konto." in text_of(response)
