@@ -215,9 +215,13 @@ class RankingResult:
     needs: int
     offers: int
     per_need: dict[str, dict[str, dict[str, float]]]
+    rank_top10_same: int | None = None  # needs whose rank(k=10) is the exhaustive top 10
 
     def to_dict(self) -> dict[str, Any]:
-        return {"methods": self.methods, "needs": self.needs, "offers": self.offers}
+        out: dict[str, Any] = {"methods": self.methods, "needs": self.needs, "offers": self.offers}
+        if self.rank_top10_same is not None:
+            out["rank_top10_same_as_exhaustive"] = self.rank_top10_same
+        return out
 
 
 def _rank_by_scores(offer_ids: Sequence[str], scores: np.ndarray) -> list[str]:
@@ -231,7 +235,7 @@ def evaluate_rankings(
     judgments: Judgments,
     need_ids: Sequence[str] | None = None,
     engine_factory: Callable[[], Engine],
-    methods: Sequence[str] = ("engine", *BASELINES),
+    methods: Sequence[str] = ("engine", "engine-exhaustive", *BASELINES),
 ) -> RankingResult:
     """Rank all offers for each selected need with every method; mean metrics per method."""
     needs = [d for d in postings if d.kind == "need"]
@@ -242,11 +246,27 @@ def evaluate_rankings(
     offer_ids = [str(d.id) for d in offers]
     texts = [posting_text(d) for d in postings]
     per_need: dict[str, dict[str, dict[str, float]]] = {}
+    fitted: Engine | None = None
+    same_top10 = 0
     for method in methods:
         rankings: dict[str, list[str]] = {}
-        if method == "engine":
-            engine = engine_factory()
-            engine.fit(postings)
+        if method.startswith("engine") and fitted is None:
+            fitted = engine_factory()
+            fitted.fit(postings)
+        if method == "engine-exhaustive":
+            assert fitted is not None
+            for need in needs:
+                # every pair rank may return (it filters the radius and own postings), scored
+                allowed = {c.id for c in fitted.rank(need, k=len(offers))}
+                scored = [(fitted.score_pair(need, o).score, str(o.id)) for o in offers]
+                ranked = [oid for _, oid in sorted(scored, key=lambda t: (-t[0], t[1]))]
+                ranked = [oid for oid in ranked if oid in {str(a) for a in allowed}]
+                rankings[str(need.id)] = ranked + sorted(set(offer_ids) - set(ranked))
+                top = [str(c.id) for c in fitted.rank(need, k=K)]
+                same_top10 += top == ranked[:K]
+        elif method == "engine":
+            engine = fitted
+            assert engine is not None
             for need in needs:
                 cands = engine.rank(need, k=len(offers))
                 ranked = [str(c.id) for c in cands]
@@ -265,7 +285,8 @@ def evaluate_rankings(
                 ranked, judgments.get(nid, {})
             )
     result = {m: mean_metrics(per_need[str(n.id)][m] for n in needs) for m in methods}
-    return RankingResult(result, len(needs), len(offers), per_need)
+    same = same_top10 if "engine-exhaustive" in result else None
+    return RankingResult(result, len(needs), len(offers), per_need, same)
 
 
 def evaluate_pairs(

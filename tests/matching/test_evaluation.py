@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from matchmaker.eval_command import eval_command
 from matchmaker.matching.evaluation import (
     EvalDataError,
+    evaluate_rankings,
     load_judgments,
     load_pairs,
     load_postings,
@@ -113,7 +114,7 @@ def test_invalid_pairs_name_file_and_line(tmp_path: Path, text: str, message: st
 
 
 EVAL = FIXTURES / "eval"
-METHODS = {"engine", "rapidfuzz", "tfidf", "tfidf-char", "bm25"}
+METHODS = {"engine", "engine-exhaustive", "rapidfuzz", "tfidf", "tfidf-char", "bm25"}
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -155,7 +156,7 @@ def test_cli_pairs_end_to_end() -> None:
     assert code == 0, out
     data = json.loads(out)
     assert data["pairs"] == 6
-    assert set(data["methods"]) == METHODS
+    assert set(data["methods"]) == METHODS - {"engine-exhaustive"}
     assert data["methods"]["engine"]["spearman"] > 0.5
 
 
@@ -170,3 +171,22 @@ def test_cli_invalid_file_exits_2_with_line(tmp_path: Path) -> None:
     code, _, err = _run("--pairs", str(bad_csv))
     assert code == 2
     assert f"{bad_csv}:2: expected 3 columns" in err
+
+
+def test_rank_gives_the_exhaustive_top_10_on_the_evaluation_set() -> None:
+    from matchmaker.matching import Engine, load_thesaurus
+
+    from .conftest import REAL_THESAURUS
+
+    root = Path(__file__).resolve().parents[2] / "data" / "eval"
+    docs = load_postings(root / "postings.jsonl")
+    judged = load_judgments(root / "judgments.jsonl", docs)
+    th = load_thesaurus(REAL_THESAURUS)
+    result = evaluate_rankings(
+        postings=docs,
+        judgments=judged,
+        engine_factory=lambda: Engine(thesaurus=th),
+        methods=("engine", "engine-exhaustive"),
+    )
+    assert result.rank_top10_same == result.needs
+    assert result.methods["engine"]["ndcg@10"] == result.methods["engine-exhaustive"]["ndcg@10"]
