@@ -15,7 +15,7 @@ import csv
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -216,9 +216,14 @@ class RankingResult:
     needs: int
     offers: int
     per_need: dict[str, dict[str, dict[str, float]]]
+    # per engine scored exhaustively too: needs whose rank(k=10) is the exhaustive top 10
+    rank_top10_same: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"methods": self.methods, "needs": self.needs, "offers": self.offers}
+        out: dict[str, Any] = {"methods": self.methods, "needs": self.needs, "offers": self.offers}
+        if self.rank_top10_same:
+            out["rank_top10_same_as_exhaustive"] = self.rank_top10_same
+        return out
 
 
 def _rank_by_scores(offer_ids: Sequence[str], scores: np.ndarray) -> list[str]:
@@ -227,6 +232,8 @@ def _rank_by_scores(offer_ids: Sequence[str], scores: np.ndarray) -> list[str]:
 
 
 ENCODER_METHOD = "encoder"
+# "<engine>-exhaustive": the same fitted engine scoring every pair with score_pair (checks rank)
+EXHAUSTIVE = "-exhaustive"
 
 
 def _engine_factories(
@@ -240,9 +247,19 @@ def _engine_factories(
 
 
 def _default_methods(
-    factories: Mapping[str, Callable[[], Engine]], encoder: Encoder | None
+    factories: Mapping[str, Callable[[], Engine]], encoder: Encoder | None, *, exhaustive: bool
 ) -> list[str]:
-    return [*factories, *([ENCODER_METHOD] if encoder is not None else []), *BASELINES]
+    engines = [m for name in factories for m in (name, name + EXHAUSTIVE)[: 2 if exhaustive else 1]]
+    return [*engines, *([ENCODER_METHOD] if encoder is not None else []), *BASELINES]
+
+
+def _exhaustive_ranking(
+    engine: Engine, need: PostingDoc, offers: Sequence[PostingDoc]
+) -> list[str]:
+    """Every offer ``rank`` may return (it filters radius and own postings), by ``score_pair``."""
+    allowed = {str(c.id) for c in engine.rank(need, k=len(offers))}
+    scored = [(engine.score_pair(need, o).score, str(o.id)) for o in offers]
+    return [oid for _, oid in sorted(scored, key=lambda t: (-t[0], t[1])) if oid in allowed]
 
 
 def evaluate_rankings(
@@ -257,12 +274,13 @@ def evaluate_rankings(
 ) -> RankingResult:
     """Rank all offers for each selected need with every method; mean metrics per method.
 
-    Methods: each named engine (``engine_factory`` is the one called ``engine``), the encoder
-    alone (``encoder``: cosine of need and offer text) and the baselines.
+    Methods: each named engine (``engine_factory`` is the one called ``engine``) and the same
+    engine scoring every pair (``<name>-exhaustive``), the encoder alone (``encoder``: cosine of
+    need and offer text) and the baselines.
     """
     factories = _engine_factories(engine_factory, engines)
     if methods is None:
-        methods = _default_methods(factories, encoder)
+        methods = _default_methods(factories, encoder, exhaustive=True)
     needs = [d for d in postings if d.kind == "need"]
     offers = [d for d in postings if d.kind == "offer"]
     if need_ids is not None:
@@ -271,6 +289,15 @@ def evaluate_rankings(
     offer_ids = [str(d.id) for d in offers]
     texts = [posting_text(d) for d in postings]
     per_need: dict[str, dict[str, dict[str, float]]] = {}
+    fitted: dict[str, Engine] = {}
+    top10_same: dict[str, int] = {}
+
+    def engine_of(name: str) -> Engine:
+        if name not in fitted:
+            fitted[name] = factories[name]()
+            fitted[name].fit(postings)
+        return fitted[name]
+
     for method in methods:
         rankings: dict[str, list[str]] = {}
         if method == ENCODER_METHOD:
@@ -280,9 +307,17 @@ def evaluate_rankings(
             sims = vn @ vo.T
             for i, need in enumerate(needs):
                 rankings[str(need.id)] = _rank_by_scores(offer_ids, sims[i])
+        elif method.endswith(EXHAUSTIVE) and method.removesuffix(EXHAUSTIVE) in factories:
+            name = method.removesuffix(EXHAUSTIVE)
+            engine = engine_of(name)
+            same = 0
+            for need in needs:
+                ranked = _exhaustive_ranking(engine, need, offers)
+                rankings[str(need.id)] = ranked + sorted(set(offer_ids) - set(ranked))
+                same += [str(c.id) for c in engine.rank(need, k=K)] == ranked[:K]
+            top10_same[name] = same
         elif method in factories:
-            engine = factories[method]()
-            engine.fit(postings)
+            engine = engine_of(method)
             for need in needs:
                 cands = engine.rank(need, k=len(offers))
                 ranked = [str(c.id) for c in cands]
@@ -301,7 +336,7 @@ def evaluate_rankings(
                 ranked, judgments.get(nid, {})
             )
     result = {m: mean_metrics(per_need[str(n.id)][m] for n in needs) for m in methods}
-    return RankingResult(result, len(needs), len(offers), per_need)
+    return RankingResult(result, len(needs), len(offers), per_need, top10_same)
 
 
 def evaluate_pairs(
@@ -319,7 +354,7 @@ def evaluate_pairs(
     """
     factories = _engine_factories(engine_factory, engines)
     if methods is None:
-        methods = _default_methods(factories, encoder)
+        methods = _default_methods(factories, encoder, exhaustive=False)
     texts = list(dict.fromkeys([p[0] for p in pairs] + [p[1] for p in pairs]))
     gold = [p[2] for p in pairs]
     out: dict[str, dict[str, float]] = {}

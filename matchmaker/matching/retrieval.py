@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from .candidates import Candidate, Explaining
 from .index import Query, Side
-from .sparse import column_scores
+from .sparse import column_scores, reduce_rows
 from .types import HIDDEN_COMPONENTS, KINDS, PUBLIC_COMPONENTS, PostingDoc
 
 __all__ = ["Retrieval"]
@@ -147,6 +147,14 @@ class Retrieval(Explaining):
             k,
             None if semantic is None else semantic[rows],
         )
+        extra = self._may_beat(q, other, s1, text, rows, score, k)
+        if len(extra):
+            # rows outside the pool whose upper bound reaches the k-th score: score them too, so
+            # the top k is the same as scoring every pair
+            rows = np.union1d(rows, extra)
+            score, comps, sense_info = self._score_rows(
+                q, other, rows, s1["word"][rows], s1["char"][rows], None, k
+            )
         order = np.lexsort((rows, -score))[:k]
         order = order[score[order] >= min_score]
         table = np.round(np.stack([comps[c][order] for c in PUBLIC_COMPONENTS], axis=1), 6)
@@ -160,6 +168,69 @@ class Retrieval(Explaining):
             public = dict(zip(PUBLIC_COMPONENTS, table[pos].tolist(), strict=True))
             out.append(self._make_candidate(q, cdoc, sc, public, hidden[pos], sense_info[i]))
         return out
+
+    def _may_beat(
+        self,
+        q: Query,
+        other: Side,
+        s1: dict[str, NDArray[np.float64]],
+        text: NDArray[np.float64],
+        scored: NDArray[np.int64],
+        score: NDArray[np.float64],
+        k: int,
+    ) -> NDArray[np.int64]:
+        """Unscored rows whose score could reach the k-th best score found so far."""
+        n = len(text)
+        if len(scored) >= int((text >= 0).sum()):
+            return np.zeros(0, np.int64)
+        kth = float(np.sort(score)[-k]) if len(score) >= k else -1.0
+        ub = self._text_upper_bound(q, other, s1)
+        ub[text < 0] = -1.0
+        ub[scored] = -1.0
+        cand = np.flatnonzero(ub >= kth).astype(np.int64)
+        if not len(cand) or n == 0:
+            return cand
+        st = self._structure(q, other, cand)
+        factor = st["category"] * st["distance_f"] * st["quantity_f"] * st["availability_f"]
+        ok = (ub[cand] * factor >= kth) & (st["too_far"] == 0)
+        return cand[ok]
+
+    def _text_upper_bound(
+        self, q: Query, side: Side, s1: dict[str, NDArray[np.float64]]
+    ) -> NDArray[np.float64]:
+        """Per row, a bound no exact text score exceeds: fuzzy <= 1 and a concept bound.
+
+        Coverage takes the best relation per concept; the sum of the relations bounds it.
+        """
+        cfg = self.config
+        has_q = len(q.concept.idx) > 0
+        is_need = q.doc.kind == "need"
+        rel = self.concepts.rel
+        bounds, has_row = [], []
+        for seg in (side.main, side.delta_segment()):
+            if seg is None:
+                continue
+            mat = seg.concept
+            has_row.append(np.diff(mat.indptr) > 0)
+            if not has_q or not len(self.concepts):
+                bounds.append(np.zeros(seg.n))
+                continue
+            exp = self.concepts.expansion(q.concept, query_is_need=is_need).astype(np.float64)
+            q_side = np.minimum(1.0, reduce_rows(np.add, exp[mat.indices], mat.indptr, 0, 0.0))
+            v = rel[q.concept.idx].sum(axis=0) if is_need else rel[:, q.concept.idx].sum(axis=1)
+            row_side = np.asarray(mat @ np.minimum(1.0, v)).ravel() / seg.concept_sum
+            need_b, offer_b = (q_side, row_side) if is_need else (row_side, q_side)
+            w = cfg.need_coverage_weight
+            bounds.append(np.minimum(1.0, w * need_b + (1.0 - w) * offer_b))
+        if not bounds:
+            return np.zeros(0)
+        concept = np.concatenate(bounds)
+        has_any = np.concatenate(has_row) | has_q
+        wk = cfg.w_concept * has_any
+        total = cfg.w_word + cfg.w_char + cfg.w_fuzzy + wk
+        fuzzy = cfg.w_fuzzy if q.fuzzy_text else 0.0
+        up = cfg.w_word * s1["word"] + cfg.w_char * s1["char"] + wk * concept + fuzzy
+        return np.asarray(up / total + 1e-6, np.float64)
 
     def score_pair(self, need: PostingDoc, offer: PostingDoc) -> Candidate:
         """Full score, components and explanation for one need-offer pair (no filtering)."""

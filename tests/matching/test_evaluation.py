@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from matchmaker.eval_command import eval_command
 from matchmaker.matching.evaluation import (
     EvalDataError,
+    evaluate_rankings,
     load_judgments,
     load_pairs,
     load_postings,
@@ -115,7 +116,9 @@ def test_invalid_pairs_name_file_and_line(tmp_path: Path, text: str, message: st
 EVAL = FIXTURES / "eval"
 BASELINE_METHODS = {"rapidfuzz", "tfidf", "tfidf-char", "bm25"}
 # with the default encoder: the engine with and without it, the encoder alone, the baselines
-METHODS = {"engine", "engine+encoder", "encoder", *BASELINE_METHODS}
+ENGINE_METHODS = {"engine", "engine+encoder"}
+METHODS = {*ENGINE_METHODS, "encoder", *BASELINE_METHODS}
+EXHAUSTIVE_METHODS = {f"{m}-exhaustive" for m in ENGINE_METHODS}
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -131,7 +134,8 @@ def test_cli_ranking_end_to_end() -> None:
     )
     assert code == 0, out
     data = json.loads(out)
-    assert set(data["methods"]) == METHODS
+    assert set(data["methods"]) == METHODS | EXHAUSTIVE_METHODS
+    assert data["rank_top10_same_as_exhaustive"] == {"engine": 3, "engine+encoder": 3}
     assert data["needs"] == 3 and data["offers"] == 5
     for m in data["methods"].values():
         assert set(m) == {"ndcg@10", "mrr", "p@1", "recall@10"}
@@ -149,7 +153,7 @@ def test_cli_without_encoder_reports_the_lexical_engine_and_baselines() -> None:
         "none",
     )
     assert code == 0, out
-    assert set(json.loads(out)["methods"]) == {"engine", *BASELINE_METHODS}
+    assert set(json.loads(out)["methods"]) == {"engine", "engine-exhaustive", *BASELINE_METHODS}
 
 
 def test_cli_pairs_across_languages() -> None:
@@ -195,3 +199,22 @@ def test_cli_invalid_file_exits_2_with_line(tmp_path: Path) -> None:
     code, _, err = _run("--pairs", str(bad_csv))
     assert code == 2
     assert f"{bad_csv}:2: expected 3 columns" in err
+
+
+def test_rank_gives_the_exhaustive_top_10_on_the_evaluation_set() -> None:
+    from matchmaker.matching import Engine, load_thesaurus
+
+    from .conftest import REAL_THESAURUS
+
+    root = Path(__file__).resolve().parents[2] / "data" / "eval"
+    docs = load_postings(root / "postings.jsonl")
+    judged = load_judgments(root / "judgments.jsonl", docs)
+    th = load_thesaurus(REAL_THESAURUS)
+    result = evaluate_rankings(
+        postings=docs,
+        judgments=judged,
+        engine_factory=lambda: Engine(thesaurus=th),
+        methods=("engine", "engine-exhaustive"),
+    )
+    assert result.rank_top10_same == {"engine": result.needs}
+    assert result.methods["engine"]["ndcg@10"] == result.methods["engine-exhaustive"]["ndcg@10"]

@@ -111,3 +111,30 @@ def test_real_thesaurus_loads() -> None:
     th = load_thesaurus(REAL_THESAURUS)
     assert len(th) >= 320
     assert any(g.exclusive for g in th.groups.values())
+
+
+def test_the_hierarchy_of_the_project_thesaurus_is_consistent() -> None:
+    """A concept is never both broader and an alternative of another, a broader concept covers
+    the narrower one's domain, and related concepts are not also in the hierarchy."""
+    from matchmaker.matching.text import fold
+
+    th = load_thesaurus(Path(__file__).resolve().parents[2] / "data" / "thesaurus")
+    owners: dict[str, set[str]] = {}
+    for c in th.concepts.values():
+        for term, _ in c.terms():
+            owners.setdefault(fold(term), set()).add(c.id)
+    errors = []
+    for term, cids in owners.items():
+        for a in cids:
+            errors += [
+                f"{term!r}: term of {a} and of its ancestor {b}"
+                for b in cids & set(th.ancestors(a))
+            ]
+    for c in th.concepts.values():
+        for anc in th.ancestors(c.id):
+            if anc in c.related:
+                errors.append(f"{c.id}: {anc} is both broader and related")
+            shared = set(c.categories) & set(th[anc].categories)
+            if c.categories and th[anc].categories and not shared:
+                errors.append(f"{c.id}: broader {anc} shares no category with it")
+    assert errors == []
