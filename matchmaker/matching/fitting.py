@@ -132,7 +132,16 @@ class FittedModel:
             hits = {c: h.weight for c, h in a.tagging.hits.items()}
             concept_df.update(hits.keys())
             lite.append(
-                (wcols, wtf, a.char_cols, a.char_tf, hits, a.tagging.senses, a.fuzzy_text, a)
+                (
+                    wcols,
+                    wtf,
+                    a.char_cols,
+                    a.char_tf,
+                    hits,
+                    a.tagging.senses,
+                    a.fuzzy_text,
+                    self._marks(a),
+                )
             )
         self.word_idf.fit_df(word_df, len(docs), max_df=cfg.word_max_df)
         self.char_idf.fit_df(char_df, len(docs), max_df=cfg.char_max_df)
@@ -140,7 +149,7 @@ class FittedModel:
         del word_df, char_df
         # pass 2: weighted, normalised rows into the per-kind index
         self._sides = {k: Side(len(self.concepts), owners=self._owners) for k in KINDS}
-        for d, (wcols, wtf, ccols, ctf, hits, senses, fz, a) in zip(docs, lite, strict=True):
+        for d, (wcols, wtf, ccols, ctf, hits, senses, fz, marks) in zip(docs, lite, strict=True):
             self._sides[d.kind].append(
                 d,
                 self.word_idf.vector_arrays(wcols, wtf),
@@ -148,7 +157,7 @@ class FittedModel:
                 self.concepts.vector(hits),
                 senses,
                 fz,
-                self._marks(a),
+                marks,
             )
         del lite
         for side in self._sides.values():
