@@ -178,7 +178,16 @@ class FittedModel:
             hits = {c: h.weight for c, h in a.tagging.hits.items()}
             concept_df.update(hits.keys())
             lite.append(
-                (wcols, wtf, a.char_cols, a.char_tf, hits, a.tagging.senses, a.fuzzy_text, a)
+                (
+                    wcols,
+                    wtf,
+                    a.char_cols,
+                    a.char_tf,
+                    hits,
+                    a.tagging.senses,
+                    a.fuzzy_text,
+                    self._marks(a),
+                )
             )
         self.word_idf.fit_df(word_df, len(docs), max_df=cfg.word_max_df)
         self.char_idf.fit_df(char_df, len(docs), max_df=cfg.char_max_df)
@@ -188,7 +197,7 @@ class FittedModel:
         vecs = self._encode(docs)
         # pass 2: weighted, normalised rows into the per-kind index
         self._sides = self._new_sides()
-        for i, (d, (wcols, wtf, ccols, ctf, hits, senses, fz, a)) in enumerate(
+        for i, (d, (wcols, wtf, ccols, ctf, hits, senses, fz, marks)) in enumerate(
             zip(docs, lite, strict=True)
         ):
             self._sides[d.kind].append(
@@ -198,7 +207,7 @@ class FittedModel:
                 self.concepts.vector(hits),
                 senses,
                 fz,
-                self._marks(a),
+                marks,
                 None if vecs is None else vecs[i],
             )
         del lite

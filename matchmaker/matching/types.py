@@ -18,7 +18,7 @@ __all__ = [
     "PostingDoc",
 ]
 
-ENGINE_VERSION = "1.3.0"
+ENGINE_VERSION = "1.3.1"
 
 KINDS = ("need", "offer")
 PUBLIC_COMPONENTS = (
