@@ -153,7 +153,14 @@ class Retrieval(Explaining):
             # the top k is the same as scoring every pair
             rows = np.union1d(rows, extra)
             score, comps, sense_info = self._score_rows(
-                q, other, rows, s1["word"][rows], s1["char"][rows], None, k
+                q,
+                other,
+                rows,
+                s1["word"][rows],
+                s1["char"][rows],
+                None,
+                k,
+                None if semantic is None else semantic[rows],
             )
         order = np.lexsort((rows, -score))[:k]
         order = order[score[order] >= min_score]

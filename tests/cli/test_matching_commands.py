@@ -55,7 +55,9 @@ def test_eval_prints_the_methods_as_json(invoke: Invoke, tmp_path: Path) -> None
     methods = json.loads(result.output)["methods"]
     assert set(methods) == {
         "engine",
+        "engine-exhaustive",
         "engine+encoder",
+        "engine+encoder-exhaustive",
         "encoder",
         "rapidfuzz",
         "tfidf",

@@ -81,7 +81,8 @@ def test_calibration_is_shown_to_admins_with_its_data_and_orders_the_queue(
         "admin": 200,
     }
     page = text_of(client_for(app, world, "admin").get("/manager/calibration"))
-    assert f"{calibration.threshold * 100:.0f} %" in page
+    shown = page.replace("\xa0", " ").replace("\u202f", " ")  # Babel's no-break spaces
+    assert f"{calibration.threshold * 100:.0f} %" in shown
     for match in rows[:2]:
         match.status = "suggested"
         match.reject_reason = None
