@@ -100,17 +100,23 @@ def _refuse_nul_characters() -> None:
 
 
 def _init_matching(app: Flask, settings: Settings) -> None:
-    """Keep stored matches current for this database (see ``matchmaker.matches``)."""
-    from matchmaker import matches
+    """Web workers only record match jobs; the matcher process ranks (``matchmaker.matcher``).
 
-    app.extensions["matchmaker.match_index"] = matches.configure(
-        app.extensions["matchmaker.engine"],
-        matches.MatchSettings(
-            threshold=settings.match_threshold,
-            candidates=settings.match_candidates,
-            thesaurus_path=settings.thesaurus_path,
-        ),
+    With ``MATCHMAKER_MATCHING=inline`` (tests) this process runs the matcher's work itself,
+    right after each commit that recorded jobs, so matches exist when the request returns.
+    """
+    from matchmaker import matcher, matches
+
+    match_settings = matches.MatchSettings(
+        threshold=settings.match_threshold,
+        candidates=settings.match_candidates,
+        thesaurus_path=settings.thesaurus_path,
     )
+    app.extensions["matchmaker.match_settings"] = match_settings
+    if settings.matching == "inline":
+        index = matches.configure(app.extensions["matchmaker.engine"], match_settings)
+        app.extensions["matchmaker.match_index"] = index
+        matcher.install_inline(app.extensions["matchmaker.engine"], index)
 
 
 def _deliver_after_commit(_session: object) -> None:

@@ -1,11 +1,12 @@
 """Stored matches: the engine's suggestions kept current as postings change.
 
-Every process keeps one fitted engine per database (:class:`MatchIndex`) and brings it up to date
-incrementally from the database before it ranks: postings and companies changed since the last
-sync are added, updated or removed, so a change made by another process (a web worker, the CLI)
-is seen without refitting. ``matchmaker rematch`` refits and recomputes everything.
+Only the matcher process (``matchmaker.matcher``) holds a fitted engine (:class:`MatchIndex`); it
+brings it up to date incrementally from the database: postings and companies changed since the
+last sync are added, updated or removed, without refitting. ``matchmaker rematch`` refits and
+recomputes everything.
 
-When a posting is created, edited or changes status, its candidates are ranked and stored as
+When a posting is created, edited or changes status, the web request only records a match job
+(``matchmaker.match_jobs``); the matcher then ranks its candidates and stores them as
 :class:`Match` rows above the configured threshold; a posting that is no longer live (withdrawn,
 fulfilled, expired, paused, its company suspended) retires its open matches. Matching crosses
 networks; a match is visible to the managers of both companies' networks and to admins.
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from matchmaker import clock, companies, postings
+from matchmaker import clock, companies, match_jobs, postings
 from matchmaker.access import Actor, visible_matches_clause, visible_postings_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import PermissionDenied
@@ -119,6 +120,8 @@ class MatchIndex:
     """
 
     settings: MatchSettings
+    # False in the matcher process: it refits in a background thread instead of while ranking
+    auto_refit: bool = True
     fitted: bool = False
     fitted_at: datetime | None = None
     watermark: datetime | None = None
@@ -172,12 +175,15 @@ class MatchIndex:
     def ensure(self, session: Session, *, today: date | None = None) -> Engine:
         """The engine, fitted on first use and brought up to date with the database."""
         with self.lock:
-            stale = self.fitted_at is None or utcnow() - self.fitted_at > REFIT_AFTER
-            changed = _thesaurus_stamp(self.settings.thesaurus_path) != self._thesaurus_stamp
-            if not self.fitted or stale or changed:
+            if not self.fitted or (self.auto_refit and self.needs_refit()):
                 return self.refit(session, today=today)
             self.sync(session, today=today)
             return self.engine
+
+    def needs_refit(self, *, after: timedelta = REFIT_AFTER) -> bool:
+        """The last fit is old (vocabulary drift) or the thesaurus changed since."""
+        stale = self.fitted_at is None or utcnow() - self.fitted_at > after
+        return stale or _thesaurus_stamp(self.settings.thesaurus_path) != self._thesaurus_stamp
 
     def sync(self, session: Session, *, today: date | None = None) -> int:
         """Apply postings and companies changed since the last sync; returns how many."""
@@ -370,9 +376,17 @@ def _clamp(score: float) -> float:
 
 
 def refresh_posting(
-    session: Session, posting: Posting, index: MatchIndex, *, today: date | None = None
+    session: Session,
+    posting: Posting,
+    index: MatchIndex,
+    *,
+    today: date | None = None,
+    sync: bool = True,
 ) -> list[Match]:
-    """Rank one posting's candidates and store them; retire what no longer matches."""
+    """Rank one posting's candidates and store them; retire what no longer matches.
+
+    ``sync=False`` when the caller brought the index up to date for a whole batch already.
+    """
     today = today or clock.today()
     if posting.id is None:
         session.flush()
@@ -383,7 +397,7 @@ def refresh_posting(
             with index.lock:
                 index.engine.remove(posting.id)
         return []
-    engine = index.ensure(session, today=today)
+    engine = index.ensure(session, today=today) if sync or not index.fitted else index.engine
     doc = posting_doc(posting)
     with index.lock:
         engine.update(doc)
@@ -409,8 +423,11 @@ def refresh_posting(
             candidate = engine.score_pair(posting_doc(need), posting_doc(offer))
         if candidate.score >= index.settings.threshold:
             _store(session, row.need_id, row.offer_id, candidate)
-        elif row.source == MatchSource.ENGINE.value:  # a company's own suggestion stays
+        elif row.source == MatchSource.ENGINE.value:
             _retire(session, row)
+        else:  # a company's own suggestion stays, with the engine's view of it
+            _score(row, candidate)
+            session.add(row)
     session.flush()
     return list(kept.values())
 
@@ -463,7 +480,8 @@ def deferred(session: Session, *, full_rematch: bool = False) -> Iterator[None]:
     finally:
         session.info.pop(_DEFERRED, None)
     index = index_for(session)
-    if index is None:
+    if index is None:  # a web worker or a CLI command: the matcher does the work
+        match_jobs.request_matching(session, pending)
         return
     if full_rematch:
         rematch_all(session, index)
@@ -475,33 +493,32 @@ def deferred(session: Session, *, full_rematch: bool = False) -> Iterator[None]:
 
 
 def _on_posting_changed(session: Session, posting: Posting) -> None:
+    """Record that the posting needs matching, in the change's own transaction."""
     pending = session.info.get(_DEFERRED)
+    if posting.id is None:
+        session.flush()
+    assert posting.id is not None
     if pending is not None:
-        if posting.id is not None:
-            pending[posting.id] = None
+        pending[posting.id] = None
         return
-    index = index_for(session)
-    if index is not None:
-        refresh_posting(session, posting, index)
+    match_jobs.request_matching(session, [posting.id])
 
 
 def _on_company_changed(session: Session, company: Company) -> None:
+    """A company's status decides whether its postings are live: all of them need matching."""
+    affected = [
+        posting.id
+        for posting in session.execute(
+            select(Posting).where(Posting.company_id == company.id)
+        ).scalars()
+        if posting.id is not None
+        and (posting.status == PostingStatus.ACTIVE.value or _has_open_matches(session, posting.id))
+    ]
     pending = session.info.get(_DEFERRED)
     if pending is not None:
-        for posting_id in session.execute(
-            select(Posting.id).where(Posting.company_id == company.id)
-        ).scalars():
-            pending[posting_id] = None
+        pending.update(dict.fromkeys(affected))
         return
-    index = index_for(session)
-    if index is None:
-        return
-    for posting in session.execute(
-        select(Posting).where(Posting.company_id == company.id)
-    ).scalars():
-        assert posting.id is not None
-        if posting.status == PostingStatus.ACTIVE.value or _has_open_matches(session, posting.id):
-            refresh_posting(session, posting, index)
+    match_jobs.request_matching(session, affected)
 
 
 postings.subscribe(_on_posting_changed)

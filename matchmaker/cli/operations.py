@@ -87,7 +87,9 @@ def rematch_command(quiet: bool) -> None:
     from matchmaker import matches
 
     require_schema()
-    index: matches.MatchIndex = current_app.extensions["matchmaker.match_index"]
+    index: matches.MatchIndex = current_app.extensions.get(
+        "matchmaker.match_index"
+    ) or matches.configure(engine(), current_app.extensions["matchmaker.match_settings"])
 
     def progress(items: Iterable[Any]) -> Iterable[Any]:
         return items if quiet else tqdm(items, desc="Storing matches", unit="posting")
