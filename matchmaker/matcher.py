@@ -24,7 +24,7 @@ import threading
 import uuid
 import weakref
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select, update
@@ -40,6 +40,7 @@ from matchmaker.models import MatcherLease, MatchJob, Posting
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "matcher"
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # the expiry of a lease nobody has held yet
 BATCH = 200
 
 
@@ -64,7 +65,7 @@ class Lease:
         now = utcnow()
         with session_scope(self.db_engine) as session:
             if session.get(MatcherLease, LEASE_NAME) is None:
-                session.add(MatcherLease(name=LEASE_NAME, holder="", expires_at=now))
+                session.add(MatcherLease(name=LEASE_NAME, holder="", expires_at=NEVER))
                 try:
                     session.flush()
                 except Exception:  # another matcher created it at the same moment
@@ -348,3 +349,9 @@ def _after_rollback(session: OrmSession) -> None:
 
 event.listen(OrmSession, "after_commit", _after_commit)
 event.listen(OrmSession, "after_rollback", _after_rollback)
+
+
+def uninstall_inline(db_engine: DbEngine) -> None:
+    """Back to the production setup for ``db_engine``: jobs wait for a matcher process."""
+    _inline.pop(db_engine, None)
+    matches.unconfigure(db_engine)

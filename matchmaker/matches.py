@@ -275,6 +275,11 @@ def configure(db_engine: DbEngine, settings: MatchSettings) -> MatchIndex:
     return index
 
 
+def unconfigure(db_engine: DbEngine) -> None:
+    """This process no longer matches for ``db_engine`` (the matcher process does)."""
+    _indexes.pop(db_engine, None)
+
+
 def index_for(session: Session) -> MatchIndex | None:
     bind = session.get_bind()
     engine = bind if isinstance(bind, DbEngine) else getattr(bind, "engine", None)
