@@ -229,3 +229,11 @@ def test_pages_and_api_say_matching_pending(
     assert health["matcher"]["backlog"] == 0
     assert health["matcher"]["active"] is True
     assert health["matcher"]["holder"] == "health"
+
+    session.expire_all()
+    (match,) = session.execute(select(Match).where(Match.offer_id == offer.id)).scalars()
+    detail = f"/manager/matches/{match.id}"
+    assert "matching-pending" not in client.get(detail).get_data(as_text=True)
+    match_jobs.request_matching(session, [offer.id or 0])  # the offer was edited
+    session.commit()
+    assert "matching-pending" in client.get(detail).get_data(as_text=True)
