@@ -46,9 +46,10 @@ pytest: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	@$(BIN)/python -m benchmarks.engine
 
-# The matcher at scale: fit, index memory, save and save-to-matches p95 (BENCH_SIZES=1000,100000).
+# The matcher at scale: fit, index memory, save and save-to-matches p95 (posting counts).
+BENCH_SIZES ?= 1000,100000
 bench-scale: $(VENV)/.installed-test
-	@$(BIN)/python -m benchmarks.scale --sizes $(or $(BENCH_SIZES),1000,100000)
+	@$(BIN)/python -m benchmarks.scale --sizes $(BENCH_SIZES)
 
 eval: $(VENV)/.installed
 	@$(BIN)/matchmaker eval --postings data/eval/postings.jsonl --judgments data/eval/judgments.jsonl

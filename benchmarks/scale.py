@@ -52,7 +52,8 @@ def _database(size: int, workdir: Path, generator: PostingGenerator) -> tuple[Db
     """A migrated SQLite database with ``size`` live postings of 500 approved companies."""
     db = make_engine(f"sqlite:///{workdir / f'scale-{size}.sqlite3'}")
     migrate.upgrade(db)
-    now = utcnow()
+    # the generated postings exist since yesterday: the matcher's sync window sees only new ones
+    now = utcnow() - timedelta(days=1)
     with Session(db) as session:
         categories = {c.slug: c.id for c in session.execute(select(Category)).scalars()}
         companies = [
@@ -62,6 +63,8 @@ def _database(size: int, workdir: Path, generator: PostingGenerator) -> tuple[Db
                 city="Erfurt",
                 contact_email=f"firma{i}@example.org",
                 status="approved",
+                created_at=now,
+                updated_at=now,
             )
             for i in range(500)
         ]

@@ -34,6 +34,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from matchmaker import match_jobs, matches
+from matchmaker.config import Settings
 from matchmaker.db import session_scope, utcnow
 from matchmaker.models import MatcherLease, MatchJob, Posting
 
@@ -289,6 +290,23 @@ class Waiter:
                 self._conn.close()
             finally:
                 self._conn = None
+
+
+def from_settings(db_engine: DbEngine, settings: Settings) -> Matcher:
+    """The matcher an installation's settings describe (the CLI and the worker process)."""
+    return Matcher(
+        db_engine,
+        matches.MatchSettings(
+            threshold=settings.match_threshold,
+            candidates=settings.match_candidates,
+            thesaurus_path=settings.thesaurus_path,
+        ),
+        config=MatcherConfig(
+            poll_seconds=settings.matcher_poll_seconds,
+            lease_seconds=settings.matcher_lease_seconds,
+            refit_after=timedelta(hours=settings.matcher_refit_hours),
+        ),
+    )
 
 
 def start_in_thread(matcher: Matcher) -> tuple[threading.Thread, threading.Event]:

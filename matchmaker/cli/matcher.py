@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import timedelta
 from types import FrameType
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from matchmaker.cli.base import cli, engine, require_schema, settings
@@ -23,16 +21,7 @@ def matcher_command(once: bool) -> None:
     from matchmaker import matcher
 
     require_schema()
-    config = settings()
-    worker = matcher.Matcher(
-        engine(),
-        current_app.extensions["matchmaker.match_settings"],
-        config=matcher.MatcherConfig(
-            poll_seconds=config.matcher_poll_seconds,
-            lease_seconds=config.matcher_lease_seconds,
-            refit_after=timedelta(hours=config.matcher_refit_hours),
-        ),
-    )
+    worker = matcher.from_settings(engine(), settings())
     if once:
         result = worker.run_once()
         worker.lease.release()
