@@ -107,11 +107,7 @@ def _init_matching(app: Flask, settings: Settings) -> None:
     """
     from matchmaker import matcher, matches
 
-    match_settings = matches.MatchSettings(
-        threshold=settings.match_threshold,
-        candidates=settings.match_candidates,
-        thesaurus_path=settings.thesaurus_path,
-    )
+    match_settings = matcher.match_settings(settings)
     app.extensions["matchmaker.match_settings"] = match_settings
     if settings.matching == "inline":
         index = matches.configure(app.extensions["matchmaker.engine"], match_settings)

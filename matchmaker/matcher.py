@@ -292,15 +292,19 @@ class Waiter:
                 self._conn = None
 
 
+def match_settings(settings: Settings) -> matches.MatchSettings:
+    return matches.MatchSettings(
+        threshold=settings.match_threshold,
+        candidates=settings.match_candidates,
+        thesaurus_path=settings.thesaurus_path,
+    )
+
+
 def from_settings(db_engine: DbEngine, settings: Settings) -> Matcher:
     """The matcher an installation's settings describe (the CLI and the worker process)."""
     return Matcher(
         db_engine,
-        matches.MatchSettings(
-            threshold=settings.match_threshold,
-            candidates=settings.match_candidates,
-            thesaurus_path=settings.thesaurus_path,
-        ),
+        match_settings(settings),
         config=MatcherConfig(
             poll_seconds=settings.matcher_poll_seconds,
             lease_seconds=settings.matcher_lease_seconds,
