@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test lint typecheck pytest bench eval i18n-extract i18n-compile constraints clean
+.PHONY: run test lint typecheck pytest bench bench-scale eval i18n-extract i18n-compile constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ pytest: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	@$(BIN)/python -m benchmarks.engine
+
+# The matcher at scale: fit, index memory, save and save-to-matches p95 (posting counts).
+BENCH_SIZES ?= 1000,100000
+bench-scale: $(VENV)/.installed-test
+	@$(BIN)/python -m benchmarks.scale --sizes $(BENCH_SIZES)
 
 eval: $(VENV)/.installed
 	@$(BIN)/matchmaker eval --postings data/eval/postings.jsonl --judgments data/eval/judgments.jsonl

@@ -95,19 +95,20 @@ def _refuse_nul_characters() -> None:
 
 
 def _init_matching(app: Flask, settings: Settings) -> None:
-    """Keep stored matches current for this database (see ``matchmaker.matches``): connect the
-    matching service to the domain's signals and configure its index for this engine."""
-    from matchmaker import matches
+    """Web workers only record match jobs; the matcher process ranks (``matchmaker.matcher``).
+
+    With ``MATCHMAKER_MATCHING=inline`` (tests) this process runs the matcher's work itself,
+    right after each commit that recorded jobs, so matches exist when the request returns.
+    """
+    from matchmaker import matcher, matches
 
     matches.connect_signals()
-    app.extensions["matchmaker.match_index"] = matches.configure(
-        app.extensions["matchmaker.engine"],
-        matches.MatchSettings(
-            threshold=settings.match_threshold,
-            candidates=settings.match_candidates,
-            thesaurus_path=settings.thesaurus_path,
-        ),
-    )
+    match_settings = matcher.match_settings(settings)
+    app.extensions["matchmaker.match_settings"] = match_settings
+    if settings.matching == "inline":
+        index = matches.configure(app.extensions["matchmaker.engine"], match_settings)
+        app.extensions["matchmaker.match_index"] = index
+        matcher.install_inline(app.extensions["matchmaker.engine"], index)
 
 
 def _deliver_after_commit(_session: object) -> None:

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     mail_drain_after_commit: bool = True
     match_threshold: float = Field(default=0.15, ge=0.0, le=1.0)
     match_candidates: int = Field(default=20, ge=1, le=200)
+    matching: Literal["matcher", "inline"] = "matcher"
+    matcher_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    matcher_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+    matcher_refit_hours: float = Field(default=6.0, gt=0, le=24 * 7)
     followup_days: int = Field(default=14, ge=1, le=365)
     thesaurus_path: Path = Field(default_factory=lambda: project_root() / "data" / "thesaurus")
     # sentence encoder of the engine's semantic component (see matchmaker/matching/encoder.py)

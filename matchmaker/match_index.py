@@ -84,6 +84,8 @@ class MatchIndex:
     """
 
     settings: MatchSettings
+    # False in the matcher process: it refits in a background thread instead of while ranking
+    auto_refit: bool = True
     fitted: bool = False
     fitted_at: datetime | None = None
     watermark: datetime | None = None
@@ -137,12 +139,15 @@ class MatchIndex:
     def ensure(self, session: Session, *, today: date | None = None) -> Engine:
         """The engine, fitted on first use and brought up to date with the database."""
         with self.lock:
-            stale = self.fitted_at is None or utcnow() - self.fitted_at > REFIT_AFTER
-            changed = _thesaurus_stamp(self.settings.thesaurus_path) != self._thesaurus_stamp
-            if not self.fitted or stale or changed:
+            if not self.fitted or (self.auto_refit and self.needs_refit()):
                 return self.refit(session, today=today)
             self.sync(session, today=today)
             return self.engine
+
+    def needs_refit(self, *, after: timedelta = REFIT_AFTER) -> bool:
+        """The last fit is old (vocabulary drift) or the thesaurus changed since."""
+        stale = self.fitted_at is None or utcnow() - self.fitted_at > after
+        return stale or _thesaurus_stamp(self.settings.thesaurus_path) != self._thesaurus_stamp
 
     def sync(self, session: Session, *, today: date | None = None) -> int:
         """Apply postings and companies changed since the last sync; returns how many."""
@@ -232,6 +237,11 @@ def configure(db_engine: DbEngine, settings: MatchSettings) -> MatchIndex:
         index = MatchIndex(settings=settings)
         _indexes[db_engine] = index
     return index
+
+
+def unconfigure(db_engine: DbEngine) -> None:
+    """This process no longer matches for ``db_engine`` (the matcher process does)."""
+    _indexes.pop(db_engine, None)
 
 
 def index_for(session: Session) -> MatchIndex | None:

@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from matchmaker import clock, postings, signals
+from matchmaker import clock, match_jobs, postings, signals
 from matchmaker.access import Actor, visible_matches_clause, visible_postings_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import PermissionDenied
@@ -37,6 +37,7 @@ from matchmaker.match_index import (
     live_clause,
     posting_doc,
     reset,
+    unconfigure,
     watch_transaction,
 )
 from matchmaker.matching import (
@@ -154,9 +155,17 @@ def _clamp(score: float) -> float:
 
 
 def refresh_posting(
-    session: Session, posting: Posting, index: MatchIndex, *, today: date | None = None
+    session: Session,
+    posting: Posting,
+    index: MatchIndex,
+    *,
+    today: date | None = None,
+    sync: bool = True,
 ) -> list[Match]:
-    """Rank one posting's candidates and store them; retire what no longer matches."""
+    """Rank one posting's candidates and store them; retire what no longer matches.
+
+    ``sync=False`` when the caller brought the index up to date for a whole batch already.
+    """
     today = today or clock.today()
     if posting.id is None:
         session.flush()
@@ -167,7 +176,7 @@ def refresh_posting(
             with index.lock:
                 index.engine.remove(posting.id)
         return []
-    engine = index.ensure(session, today=today)
+    engine = index.ensure(session, today=today) if sync or not index.fitted else index.engine
     doc = posting_doc(posting)
     with index.lock:
         engine.update(doc)
@@ -193,8 +202,11 @@ def refresh_posting(
             candidate = engine.score_pair(posting_doc(need), posting_doc(offer))
         if candidate.score >= index.settings.threshold:
             _store(session, row.need_id, row.offer_id, candidate)
-        elif row.source == MatchSource.ENGINE.value:  # a company's own suggestion stays
+        elif row.source == MatchSource.ENGINE.value:
             _retire(session, row)
+        else:  # a company's own suggestion stays, with the engine's view of it
+            _score(row, candidate)
+            session.add(row)
     session.flush()
     return list(kept.values())
 
@@ -238,7 +250,8 @@ def deferred(session: Session, *, full_rematch: bool = False) -> Iterator[None]:
     finally:
         session.info.pop(_DEFERRED, None)
     index = index_for(session)
-    if index is None:
+    if index is None:  # a web worker or a CLI command: the matcher does the work
+        match_jobs.request_matching(session, pending)
         return
     if full_rematch:
         rematch_all(session, index)
@@ -250,33 +263,32 @@ def deferred(session: Session, *, full_rematch: bool = False) -> Iterator[None]:
 
 
 def _on_posting_changed(session: Session, posting: Posting) -> None:
+    """Record that the posting needs matching, in the change's own transaction."""
     pending = session.info.get(_DEFERRED)
+    if posting.id is None:
+        session.flush()
+    assert posting.id is not None
     if pending is not None:
-        if posting.id is not None:
-            pending[posting.id] = None
+        pending[posting.id] = None
         return
-    index = index_for(session)
-    if index is not None:
-        refresh_posting(session, posting, index)
+    match_jobs.request_matching(session, [posting.id])
 
 
 def _on_company_changed(session: Session, company: Company) -> None:
+    """A company's status decides whether its postings are live: all of them need matching."""
+    affected = [
+        posting.id
+        for posting in session.execute(
+            select(Posting).where(Posting.company_id == company.id)
+        ).scalars()
+        if posting.id is not None
+        and (posting.status == PostingStatus.ACTIVE.value or _has_open_matches(session, posting.id))
+    ]
     pending = session.info.get(_DEFERRED)
     if pending is not None:
-        for posting_id in session.execute(
-            select(Posting.id).where(Posting.company_id == company.id)
-        ).scalars():
-            pending[posting_id] = None
+        pending.update(dict.fromkeys(affected))
         return
-    index = index_for(session)
-    if index is None:
-        return
-    for posting in session.execute(
-        select(Posting).where(Posting.company_id == company.id)
-    ).scalars():
-        assert posting.id is not None
-        if posting.status == PostingStatus.ACTIVE.value or _has_open_matches(session, posting.id):
-            refresh_posting(session, posting, index)
+    match_jobs.request_matching(session, affected)
 
 
 def connect_signals() -> None:

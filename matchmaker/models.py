@@ -580,3 +580,37 @@ class DigestDelivery(SQLModel, table=True):
     skipped: bool = False  # an empty week for a manager who chose to get nothing
     forced_count: int = 0  # extra sends on request ("send now" forced)
     created_at: datetime = _timestamp()
+# --- matcher: pending matching work and the matcher's lease -----------------------------------
+
+
+class MatchJob(SQLModel, table=True):
+    """A posting whose matches must be (re)computed by the matcher process.
+
+    Web workers write this row in the transaction of the change (one row per posting, its
+    ``version`` bumped by every further change); the matcher deletes it once the matches are
+    stored, only if the version is still the one it worked on. A table of its own rather than a
+    column on ``posting``: the matcher never writes posting rows (no ``updated_at`` churn, no lock
+    on a row a member is editing), and the backlog is one count.
+    """
+
+    __tablename__: ClassVar[str] = "match_job"
+
+    posting_id: int = Field(
+        sa_column_args=[ForeignKey("posting.id", ondelete="CASCADE")],
+        sa_type=Integer,
+        primary_key=True,
+    )
+    version: int = 1
+    requested_at: datetime = _timestamp(index=True)
+
+
+class MatcherLease(SQLModel, table=True):
+    """Who is the active matcher: the holder renews ``expires_at``; others wait as standby."""
+
+    __tablename__: ClassVar[str] = "matcher_lease"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(default="", max_length=200)
+    acquired_at: datetime = _timestamp()
+    heartbeat_at: datetime = _timestamp()
+    expires_at: datetime = _timestamp()

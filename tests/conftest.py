@@ -126,6 +126,7 @@ def settings(engine: Engine, tmp_path: Path) -> Settings:
         instance_path=tmp_path / "instance",
         mail_backend="file",
         mail_drain_after_commit=False,  # the app fixtures drain in the request instead
+        matching="inline",  # one matcher pass after each commit that recorded match jobs
         base_url="http://localhost",
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from matchmaker import matches
+from matchmaker import match_jobs, matches
 from matchmaker.api import bp
 from matchmaker.api.common import ID, api_actor, db
 from matchmaker.api.postings import posting_out
@@ -37,6 +37,7 @@ def list_posting_matches(posting_id: int, query: MatchQuery) -> Any:
     )
     return MatchList(
         posting_id=posting_id,
+        matching_pending=bool(match_jobs.matching_pending(db(), [posting_id])),
         items=[
             MatchOut(
                 id=match.id,

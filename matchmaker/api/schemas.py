@@ -380,4 +380,8 @@ class MatchList(BaseModel):
     """A posting's stored candidates, best first."""
 
     posting_id: int
+    matching_pending: bool = Field(
+        description="True while the posting's matches are not computed yet (the matcher "
+        "process has not caught up with its last change); items may then be incomplete."
+    )
     items: list[MatchOut]

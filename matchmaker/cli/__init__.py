@@ -4,13 +4,13 @@ Every command reads the same ``MATCHMAKER_*`` settings as the web server, so it 
 database that ``make run`` serves. Commands never prompt unless a person sits at a terminal.
 """
 
-from matchmaker.cli import accounts, data, mail, operations, review
+from matchmaker.cli import accounts, data, mail, matcher, operations, review
 from matchmaker.cli.base import cli, main, register
 from matchmaker.eval_command import eval_command
 
 register(eval_command)
 
-__all__ = ["accounts", "cli", "data", "mail", "main", "operations", "register", "review"]
+__all__ = ["accounts", "cli", "data", "mail", "main", "matcher", "operations", "register", "review"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

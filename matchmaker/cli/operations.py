@@ -27,15 +27,26 @@ def init_db() -> None:
 @cli.command("serve")
 @click.option("--host", default=None, help="Interface to listen on (MATCHMAKER_HOST).")
 @click.option("--port", default=None, type=int, help="Port (MATCHMAKER_PORT).")
+@click.option(
+    "--matcher/--no-matcher",
+    "with_matcher",
+    default=True,
+    help="Also run the matcher in a thread (one machine; production runs its own process).",
+)
 @with_appcontext
-def serve(host: str | None, port: int | None) -> None:
+def serve(host: str | None, port: int | None, with_matcher: bool) -> None:
     """Serve the app for one machine (development). Production uses gunicorn: see README."""
     from werkzeug.serving import run_simple
+
+    from matchmaker import matcher
 
     require_schema()
     config = settings()
     host = host or config.host
     port = port or config.port
+    if with_matcher and config.matching == "matcher":
+        # the lease keeps it a standby if a matcher process already runs for this database
+        matcher.start_in_thread(matcher.from_settings(engine(), config))
     click.echo(f"Matchmaker is running on http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
@@ -90,7 +101,9 @@ def rematch_command(quiet: bool) -> None:
     from matchmaker import matches
 
     require_schema()
-    index: matches.MatchIndex = current_app.extensions["matchmaker.match_index"]
+    index: matches.MatchIndex = current_app.extensions.get(
+        "matchmaker.match_index"
+    ) or matches.configure(engine(), current_app.extensions["matchmaker.match_settings"])
 
     def progress(items: Iterable[Any]) -> Iterable[Any]:
         return items if quiet else tqdm(items, desc="Storing matches", unit="posting")

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from matchmaker import clock, matches
+from matchmaker import clock, match_jobs, matches
 from matchmaker.access import Actor, live_posting_clause
 from matchmaker.db import utcnow
 from matchmaker.errors import NotFound, PermissionDenied
@@ -105,9 +105,12 @@ def express_interest(
 
 
 def _score(session: Session, need: Posting, offer: Posting) -> dict[str, object]:
-    """The engine's view of the pair when matching runs here; else no score."""
+    """The engine's view of the pair when matching runs here; else no score yet: the matcher
+    process scores the pair when it rematches the need."""
     index = matches.index_for(session)
     if index is None:
+        assert need.id is not None
+        match_jobs.request_matching(session, [need.id])
         return {"score": 0.0, "components": {}, "explanation": {}}
     engine = index.ensure(session)
     with index.lock:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, jsonify, request, url_for
 from flask_babel import format_date, format_datetime
 from markupsafe import Markup, escape
 from pydantic import BaseModel
+from sqlmodel import Session
 
-from matchmaker import companies, i18n, postings, schemas
+from matchmaker import companies, i18n, matcher, postings, schemas
 from matchmaker.i18n import gettext as _
 from matchmaker.validation import field_lengths
 from matchmaker.web import formatting
 from matchmaker.web.common import actor, current_db_user, settings
 from matchmaker.web.labels import UNIT_LABELS
+
+log = logging.getLogger(__name__)
 
 
 def _nl2br(value: str) -> Markup:
@@ -107,5 +111,12 @@ def init_web(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz() -> Any:
-        """Liveness for load balancers and the scheduler's supervisor."""
-        return jsonify(status="ok")
+        """Liveness for load balancers and supervisors, with the matcher's heartbeat and
+        backlog (postings waiting for their matches) for monitoring."""
+        try:
+            with Session(app.extensions["matchmaker.engine"]) as session:
+                state: dict[str, Any] = matcher.status(session)
+        except Exception:  # the web server is alive even when the database is not
+            log.exception("healthz: database not reachable")
+            state = {"active": False, "error": "database unreachable"}
+        return jsonify(status="ok", matcher=state)

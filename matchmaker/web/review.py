@@ -16,7 +16,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from matchmaker import catalog, clock
+from matchmaker import catalog, clock, match_jobs
 from matchmaker.errors import DomainError, FieldError, InvalidInput
 from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
@@ -196,8 +196,14 @@ def detail(match_id: int) -> str:
     defaults = {}
     if "introduce" in states.allowed_actions(match):
         defaults = {side: mails.default_text(db(), match, side)[1] for side in mails.SIDES}
+    pending = match_jobs.matching_pending(db(), [match.need_id, match.offer_id])
     return render_template(
-        "review/detail.html", match=match, history=history, defaults=defaults, **_labels()
+        "review/detail.html",
+        match=match,
+        history=history,
+        defaults=defaults,
+        matching_pending=pending,
+        **_labels(),
     )
 
 

@@ -4,9 +4,10 @@ for the managers of both companies' networks and admins."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from matchmaker import postings
+from matchmaker import matcher, matches, postings
 from matchmaker.access import Actor
 from tests.api.conftest import PERSONAS, Api
 from tests.factories import World, make_posting
@@ -130,3 +131,18 @@ def test_a_hidden_partner_is_not_shown_through_the_match_list(
     # the need's own managers still see it
     items = api.get(url, as_="manager_same_network").get_json()["items"]
     assert [item["partner"]["id"] for item in items] == [world.posting_a1.id]
+
+
+def test_a_posting_waiting_for_the_matcher_is_marked_pending(
+    api: Api, world: World, session: Session, engine: Engine
+) -> None:
+    matcher.uninstall_inline(engine)  # as in production: web workers only record the job
+    offer = make_posting(session, world.member_b1, **STEEL_OFFER)
+    session.commit()
+    body = api.get(f"postings/{offer.id}/matches", as_="manager_other_network").get_json()
+    assert body["matching_pending"] is True
+    assert body["items"] == []
+    assert matcher.Matcher(engine, matches.MatchSettings(), holder="api").run_once().active
+    body = api.get(f"postings/{offer.id}/matches", as_="manager_other_network").get_json()
+    assert body["matching_pending"] is False
+    assert [item["need_id"] for item in body["items"]] == [world.posting_a1.id]

@@ -35,4 +35,7 @@ def test_public_endpoint_for_persona(
     assert response.status_code == 200
     assert response.mimetype == content_type
     if url == "/healthz":
-        assert response.get_json() == {"status": "ok"}
+        body = response.get_json()
+        assert body["status"] == "ok"
+        assert body["matcher"]["backlog"] == 0  # the test app matches inline, after each commit
+        assert {"active", "holder", "heartbeat_at", "heartbeat_age_seconds"} <= set(body["matcher"])

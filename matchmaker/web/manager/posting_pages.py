@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, render_template, request
 from werkzeug.wrappers import Response
 
-from matchmaker import audit, catalog, matches, postings
+from matchmaker import audit, catalog, match_jobs, matches, postings
 from matchmaker.errors import Conflict, InvalidInput, PermissionDenied
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import (
@@ -113,6 +113,7 @@ def _render_posting(
         "manager/posting.html",
         posting=posting,
         suggestions=suggestions,
+        matching_pending=bool(match_jobs.matching_pending(db(), [posting.id or 0])),
         managed_partner_ids=managed_partner_ids,
         history=history,
         actors=audit.actors_of(db(), history),
