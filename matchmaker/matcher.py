@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from matchmaker import match_jobs, matches
+from matchmaker import match_index, match_jobs, matches
 from matchmaker.config import Settings
 from matchmaker.db import session_scope, utcnow
 from matchmaker.models import MatcherLease, MatchJob, Posting
@@ -376,4 +376,4 @@ event.listen(OrmSession, "after_rollback", _after_rollback)
 def uninstall_inline(db_engine: DbEngine) -> None:
     """Back to the production setup for ``db_engine``: jobs wait for a matcher process."""
     _inline.pop(db_engine, None)
-    matches.unconfigure(db_engine)
+    match_index.unconfigure(db_engine)

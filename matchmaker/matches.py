@@ -37,7 +37,6 @@ from matchmaker.match_index import (
     live_clause,
     posting_doc,
     reset,
-    unconfigure,
     watch_transaction,
 )
 from matchmaker.matching import (

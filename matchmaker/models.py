@@ -580,6 +580,8 @@ class DigestDelivery(SQLModel, table=True):
     skipped: bool = False  # an empty week for a manager who chose to get nothing
     forced_count: int = 0  # extra sends on request ("send now" forced)
     created_at: datetime = _timestamp()
+
+
 # --- matcher: pending matching work and the matcher's lease -----------------------------------
 
 
