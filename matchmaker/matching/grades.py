@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .text import AnalyzedToken
+from .tokens import AnalyzedToken
 
 __all__ = ["Grade", "conflicting_grades", "grades_of"]
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .grades import Grade
-from .text import _TOKEN, STOPWORDS, RawToken, stem
+from .tokens import _TOKEN, STOPWORDS, RawToken, stem
 
 __all__ = ["NEGATIONS", "Marks", "mark_negated", "word_keys"]
 

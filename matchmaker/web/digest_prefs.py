@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, render_template, request
 from werkzeug.wrappers import Response
 
 from matchmaker import digests
-from matchmaker.app import csrf
+from matchmaker.context import csrf
 from matchmaker.db import utcnow
 from matchmaker.i18n import force_locale
 from matchmaker.i18n import gettext as _

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from matchmaker import reminders
-from matchmaker.app import csrf
+from matchmaker.context import csrf
 from matchmaker.errors import Conflict
 from matchmaker.web.common import db, settings
 from matchmaker.web.member.base import limits
