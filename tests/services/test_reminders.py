@@ -15,7 +15,6 @@ from matchmaker.config import Settings
 from matchmaker.models import OutboxMessage, Posting
 from tests.factories import World
 from tests.helpers import drain_outbox, sent_mails
-from tests.web.staff_access import PERSONAS, client_for
 
 RENEW_RE = re.compile(r"http://localhost(/postings/renew/\S+)")
 
@@ -79,17 +78,3 @@ def test_the_renew_link_works_without_login_once(
     )
     assert client.post(link).status_code == 404  # the validity changed: the link is used up
     assert client.get(link[:-2] + "xx").status_code == 404
-
-
-def test_renew_link_for_every_persona(
-    app: Flask, session: Session, world: World, settings: Settings
-) -> None:
-    _ending_in(session, world, 5)
-    _daily_job(app)
-    drain_outbox(app)
-    link = _renew_link(settings)
-    assert {p: client_for(app, world, p).get(link).status_code for p in PERSONAS} == dict.fromkeys(
-        PERSONAS, 200
-    )
-    posted = {p: client_for(app, world, p).post(link).status_code for p in PERSONAS}
-    assert posted == {**dict.fromkeys(PERSONAS, 404), "anonymous": 200}
